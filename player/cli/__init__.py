@@ -1,0 +1,56 @@
+"""The command line. Only argument parsing lives here and in the command modules beside it;
+each command calls into the package and returns an ExitCode. Errors become one line on stderr.
+
+Heavy imports (httpx, daily, pydub) happen inside the commands that need them, so
+`echo-player validate` on a text-only file starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Sequence
+
+import click
+
+from ..errors import EchoPlayerError
+from ..exitcodes import ExitCode
+
+__all__ = ["cli", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="echo-player", prog_name="echo-player")
+def cli() -> None:
+    """Play declarative YAML scenarios into Tavus echo-mode conversations."""
+
+
+def _register() -> None:
+    from . import authoring, housekeeping, play
+
+    for module in (authoring, housekeeping, play):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    _register()
+    try:
+        code = cli.main(args=list(argv) if argv is not None else None, prog_name="echo-player", standalone_mode=False)
+    except click.exceptions.UsageError as exc:
+        exc.show()
+        code = ExitCode.USAGE
+    except click.exceptions.Abort:
+        click.echo("echo-player: aborted", err=True)
+        code = ExitCode.INTERRUPTED
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except EchoPlayerError as exc:
+        click.echo(f"echo-player: error: {exc}", err=True)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("echo-player: interrupted", err=True)
+        code = ExitCode.INTERRUPTED
+    sys.exit(int(code or 0))

@@ -1,0 +1,225 @@
+"""The scenario model: what a scenario file means once loaded.
+
+Data flows one way: file -> this model -> plan -> scheduler -> transport. The loader
+(player.loader) builds it; nothing after it reads YAML again. Every item carries the `Pos` it
+came from, so a later stage (checks, plan, play) can still point at the source line.
+
+Steps here are *resolved*: `${vars}` substituted, `include`s inlined, `repeat`s expanded and
+defaults applied, so each step holds the effective value of every option it uses. Within a
+repeat, iteration k >= 2 of a step with `id: x` gets the id `x#k`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Mapping, Union
+
+__all__ = [
+    "Pos",
+    "Diagnostic",
+    "Severity",
+    "Defaults",
+    "PersonaSpec",
+    "ConversationSpec",
+    "At",
+    "StepBase",
+    "Say",
+    "Play",
+    "Interrupt",
+    "Pause",
+    "WaitFor",
+    "Cue",
+    "Send",
+    "Step",
+    "Scenario",
+    "WaitMode",
+    "EVENT_ALIASES",
+    "normalize_event",
+]
+
+WaitMode = Literal["speech", "sent", "none"]
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Pos:
+    """A 1-based line and column in a file, as editors and compilers print them."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found in a scenario. Reporters (text, json, github) render these."""
+
+    pos: Pos
+    message: str
+    hint: str | None = None
+    severity: Severity = "error"
+    code: str = "invalid"  # short machine-readable kind: yaml, schema, id, var, audio, ...
+
+    def __str__(self) -> str:
+        tail = f" ({self.hint})" if self.hint else ""
+        return f"{self.pos}: {self.severity}: {self.message}{tail}"
+
+
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    sample_rate: int = 24000
+    chunk: float = 0.05  # seconds of audio per app message
+    lead: float = 1.0  # how far audio may be sent ahead of real time
+    max_message_bytes: int = 4096
+    words_per_minute: float = 150.0
+    wait: WaitMode = "speech"
+    gap: float = 0.0
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class PersonaSpec:
+    """An echo persona created for the run and deleted afterwards."""
+
+    pos: Pos
+    name: str
+    replica_id: str | None = None
+    layers: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSpec:
+    pos: Pos | None = None
+    persona: PersonaSpec | None = None
+    persona_id: str | None = None  # reuse an existing persona; never deleted
+    replica_id: str | None = None
+    name: str | None = None
+    properties: Mapping[str, Any] = field(default_factory=dict)
+    input: Literal["messages", "microphone"] = "messages"
+    start: Literal["on-join", "immediately"] = "on-join"
+    join_timeout: float = 60.0
+    end: Literal["always", "keep"] = "always"
+
+
+@dataclass(frozen=True, slots=True)
+class At:
+    """`at: 45s` (ref None: after t=0) or `at: intro+2s` (after the start of step `intro`)."""
+
+    pos: Pos
+    offset: float
+    ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepBase:
+    pos: Pos  # where the action key is
+    index: int = 0  # position in Scenario.steps
+    id: str | None = None
+    at: At | None = None
+    note: str | None = None
+    gap: float = 0.0  # pause inserted after this step, before the next one
+    # The chain of include/repeat sites this step came through, outermost first; empty at top.
+    via: tuple[Pos, ...] = ()
+
+    @property
+    def action(self) -> str:
+        return type(self).__name__.lower().replace("waitfor", "wait_for")
+
+    @property
+    def label(self) -> str:
+        return self.id or f"#{self.index + 1}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Say(StepBase):
+    texts: tuple[str, ...]  # one utterance; several pieces are streamed in order
+    wait: WaitMode = "speech"
+    words_per_minute: float = 150.0
+    max_message_bytes: int = 4096
+
+    @property
+    def text(self) -> str:
+        return "".join(self.texts)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Play(StepBase):
+    path: Path  # resolved, absolute
+    source: str  # the path as written (after vars), for messages
+    start: float | None = None  # `from`
+    end: float | None = None  # `to`
+    gain_db: float = 0.0
+    wait: WaitMode = "speech"
+    sample_rate: int = 24000
+    chunk: float = 0.05
+    lead: float = 1.0
+    max_message_bytes: int = 4096
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Interrupt(StepBase):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pause(StepBase):
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitFor(StepBase):
+    event: str  # normalized: see normalize_event
+    timeout: float = 30.0
+    on_timeout: Literal["fail", "continue"] = "fail"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cue(StepBase):
+    text: str
+    auto: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Send(StepBase):
+    message: Mapping[str, Any]
+
+
+Step = Union[Say, Play, Interrupt, Pause, WaitFor, Cue, Send]
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    path: Path
+    name: str
+    description: str | None
+    conversation: ConversationSpec
+    defaults: Defaults
+    vars: Mapping[str, str]
+    steps: tuple[Step, ...]
+    # Every file read to build it (the scenario first, then includes), for reports.
+    files: tuple[Path, ...] = ()
+
+    def step_by_id(self, step_id: str) -> Step | None:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        return None
+
+
+# Short names a scenario may use in `wait_for`; anything else must be a full event_type.
+EVENT_ALIASES: Mapping[str, str] = {
+    "replica.joined": "replica.joined",  # the replica participant joined the room (not an app message)
+    "replica.left": "replica.left",
+    "replica.started_speaking": "conversation.replica.started_speaking",
+    "replica.stopped_speaking": "conversation.replica.stopped_speaking",
+    "replica.interrupted": "conversation.replica_interrupted",
+    "utterance": "conversation.utterance",
+}
+
+
+def normalize_event(name: str) -> str:
+    return EVENT_ALIASES.get(name, name)

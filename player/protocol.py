@@ -1,0 +1,107 @@
+"""The Tavus interactions protocol: the app messages echo-player sends and the events it reads.
+
+One place builds messages (planner, scheduler and `send` steps use it) and one place reads
+events, so the local replica and the real room are spoken to identically. Facts and sources:
+shared/reference/tavus-echo.md.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any, Mapping
+
+__all__ = [
+    "MESSAGE_TYPE",
+    "ECHO",
+    "INTERRUPT",
+    "STARTED_SPEAKING",
+    "STOPPED_SPEAKING",
+    "UTTERANCE",
+    "REPLICA_INTERRUPTED",
+    "PLACEHOLDER_CONVERSATION_ID",
+    "new_inference_id",
+    "echo_text",
+    "echo_audio",
+    "interrupt",
+    "with_conversation_id",
+    "message_bytes",
+    "event_type_of",
+    "inference_id_of",
+]
+
+MESSAGE_TYPE = "conversation"
+ECHO = "conversation.echo"
+INTERRUPT = "conversation.interrupt"
+STARTED_SPEAKING = "conversation.replica.started_speaking"
+STOPPED_SPEAKING = "conversation.replica.stopped_speaking"
+UTTERANCE = "conversation.utterance"
+REPLICA_INTERRUPTED = "conversation.replica_interrupted"
+
+# Used to size messages before a conversation exists; as long as a real Tavus id or longer.
+PLACEHOLDER_CONVERSATION_ID = "c0000000000000000000"
+
+
+def new_inference_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _envelope(event_type: str, conversation_id: str) -> dict[str, Any]:
+    return {"message_type": MESSAGE_TYPE, "event_type": event_type, "conversation_id": conversation_id}
+
+
+def echo_text(conversation_id: str, text: str, inference_id: str, done: bool) -> dict[str, Any]:
+    msg = _envelope(ECHO, conversation_id)
+    msg["properties"] = {"modality": "text", "text": text, "inference_id": inference_id, "done": done}
+    return msg
+
+
+def echo_audio(
+    conversation_id: str, audio_b64: str, sample_rate: int, inference_id: str, done: bool
+) -> dict[str, Any]:
+    """`audio` is base64 of raw s16le mono PCM, no WAV header; `done` is a JSON boolean."""
+    msg = _envelope(ECHO, conversation_id)
+    msg["properties"] = {
+        "modality": "audio",
+        "audio": audio_b64,
+        "sample_rate": sample_rate,
+        "inference_id": inference_id,
+        "done": done,
+    }
+    return msg
+
+
+def interrupt(conversation_id: str) -> dict[str, Any]:
+    return _envelope(INTERRUPT, conversation_id)
+
+
+def with_conversation_id(message: Mapping[str, Any], conversation_id: str) -> dict[str, Any]:
+    """A `send` step's raw message with conversation_id filled in (the envelope defaulted)."""
+    out = dict(message)
+    out.setdefault("message_type", MESSAGE_TYPE)
+    out["conversation_id"] = conversation_id
+    return out
+
+
+def message_bytes(message: Mapping[str, Any]) -> int:
+    """Size of the message as JSON on the wire. json.dumps' default separators are the larger
+    choice, so a message that fits here fits whatever the transport's serializer does."""
+    return len(json.dumps(message, ensure_ascii=False).encode("utf-8"))
+
+
+def event_type_of(message: Any) -> str | None:
+    if isinstance(message, Mapping):
+        value = message.get("event_type")
+        return value if isinstance(value, str) else None
+    return None
+
+
+def inference_id_of(message: Any) -> str | None:
+    """Tavus puts inference_id inside `properties` on some events and at the top on others."""
+    if not isinstance(message, Mapping):
+        return None
+    props = message.get("properties")
+    if isinstance(props, Mapping) and isinstance(props.get("inference_id"), str):
+        return props["inference_id"]
+    value = message.get("inference_id")
+    return value if isinstance(value, str) else None
