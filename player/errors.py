@@ -60,7 +60,13 @@ class ScenarioError(EchoPlayerError):
 
 
 class AudioError(EchoPlayerError):
+    """A clip that cannot be used; `hint` says how to fix it (e.g. how to get ffmpeg)."""
+
     exit_code = ExitCode.INVALID
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 class TavusError(EchoPlayerError):

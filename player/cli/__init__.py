@@ -1,7 +1,7 @@
 """The command line. Only argument parsing lives here and in the command modules beside it;
 each command calls into the package and returns an ExitCode. Errors become one line on stderr.
 
-Heavy imports (httpx, daily, pydub) happen inside the commands that need them, so
+Heavy imports (httpx, daily, the audio stack) happen inside the commands that need them, so
 `echo-player validate` on a text-only file starts fast.
 """
 
@@ -25,9 +25,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from . import authoring, housekeeping, play
+    from . import authoring, housekeeping, plan, play
 
-    for module in (authoring, housekeeping, play):
+    for module in (authoring, housekeeping, plan, play):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -1,0 +1,150 @@
+"""Semantic checks on a resolved scenario: what the schema cannot see.
+
+`at` references, text in a microphone scenario, app-message sizes, audio files (probed lazily,
+so text-only scenarios never touch the audio stack) and the estimated length against
+`max_call_duration` (through the plan, whose warnings are passed on).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Iterable
+
+from . import protocol
+from .errors import AudioError, EchoPlayerError
+from .model import Diagnostic, Play, Pos, Say, Scenario, Send, Step
+from .schema import did_you_mean
+
+__all__ = ["check_scenario", "audio_chunk_bytes", "MAX_CALL_DURATION", "LENGTH_WARNING_RATIO"]
+
+MAX_CALL_DURATION = 3600  # Tavus' default and maximum, seconds
+LENGTH_WARNING_RATIO = 0.9  # warn when the estimate passes this share of max_call_duration
+_INFERENCE_ID = "0" * 32  # as long as the uuid4().hex ids the player sends
+
+
+def check_scenario(scenario: Scenario, *, estimate: bool = True) -> list[Diagnostic]:
+    """Errors and warnings; the length estimate runs only when nothing else is wrong."""
+    out = [*_at_refs(scenario.steps), *_microphone(scenario), *_sizes(scenario), *_audio(scenario.steps)]
+    if estimate and not any(d.severity == "error" for d in out):
+        out.extend(_length(scenario))
+    return out
+
+
+def audio_chunk_bytes(sample_rate: int, chunk: float) -> int:
+    """JSON size of one audio app message carrying `chunk` seconds (not the last: `done` false)."""
+    b64 = 4 * math.ceil(round(sample_rate * chunk) * 2 / 3)
+    message = protocol.echo_audio(protocol.PLACEHOLDER_CONVERSATION_ID, "A" * b64, sample_rate, _INFERENCE_ID, False)
+    return protocol.message_bytes(message)
+
+
+def _at_refs(steps: tuple[Step, ...]) -> Iterable[Diagnostic]:
+    index = {step.id: step.index for step in steps if step.id is not None}
+    for step in steps:
+        if step.at is None or step.at.ref is None:
+            continue
+        ref = step.at.ref
+        if ref not in index:
+            hint = did_you_mean(ref, list(index)) or ("known ids: " + ", ".join(list(index)[:8]) if index else "no step has an id yet")
+            yield Diagnostic(step.at.pos, f"`at` refers to unknown step '{ref}'", hint, code="at")
+        elif index[ref] >= step.index:
+            yield Diagnostic(step.at.pos, f"`at` refers to step '{ref}', which does not start before this one",
+                             "refer to an earlier step", code="at")
+
+
+def _microphone(scenario: Scenario) -> Iterable[Diagnostic]:
+    if scenario.conversation.input != "microphone":
+        return
+    for step in scenario.steps:
+        if isinstance(step, Say):
+            yield Diagnostic(step.pos, "`say` cannot be used with `input: microphone`",
+                             "text needs the TTS that microphone echo bypasses; play a recorded clip instead", code="microphone")
+
+
+def _sizes(scenario: Scenario) -> Iterable[Diagnostic]:
+    microphone = scenario.conversation.input == "microphone"
+    chunk_groups: dict[tuple[int, float, int], list[Play]] = {}
+    for step in scenario.steps:
+        if isinstance(step, Say):
+            for piece in step.texts:
+                message = protocol.echo_text(protocol.PLACEHOLDER_CONVERSATION_ID, piece, _INFERENCE_ID, False)
+                size = protocol.message_bytes(message)
+                if size > step.max_message_bytes:
+                    yield Diagnostic(step.pos, f"this text makes a {size}-byte message, over max_message_bytes {step.max_message_bytes}",
+                                     "split it into a list of pieces (say: [..., ...]), each sent as its own message", code="size")
+        elif isinstance(step, Play) and not microphone:
+            chunk_groups.setdefault((step.sample_rate, step.chunk, step.max_message_bytes), []).append(step)
+        elif isinstance(step, Send):
+            limit = scenario.defaults.max_message_bytes
+            size = protocol.message_bytes(protocol.with_conversation_id(step.message, protocol.PLACEHOLDER_CONVERSATION_ID))
+            if size > limit:
+                yield Diagnostic(step.pos, f"this message is {size} bytes, over max_message_bytes {limit}", code="size")
+    for (rate, chunk, limit), plays in chunk_groups.items():
+        size = audio_chunk_bytes(rate, chunk)
+        if size > limit:
+            more = f" (and {len(plays) - 1} more play steps)" if len(plays) > 1 else ""
+            yield Diagnostic(plays[0].pos, f"a {chunk * 1000:g}ms chunk at {rate} Hz makes {size}-byte messages, "
+                             f"over max_message_bytes {limit}{more}", _chunk_hint(rate, limit), code="size")
+
+
+def _chunk_hint(rate: int, limit: int) -> str:
+    room = limit - audio_chunk_bytes(rate, 0.0)
+    samples = max(0, room // 4 * 3 // 2)
+    best = math.floor(samples / rate * 1000)
+    return f"use chunk: {best}ms or less, or raise max_message_bytes" if best >= 10 else "raise max_message_bytes"
+
+
+def _audio(steps: tuple[Step, ...]) -> Iterable[Diagnostic]:
+    plays = [s for s in steps if isinstance(s, Play)]
+    if not plays:
+        return
+    from . import audio  # deferred: text-only scenarios never import the audio stack
+
+    probed: dict[Path, object] = {}
+    for step in plays:
+        if step.path not in probed:
+            try:
+                probed[step.path] = audio.probe(step.path)
+            except AudioError as exc:
+                probed[step.path] = exc
+            except (OSError, ValueError) as exc:
+                probed[step.path] = AudioError(f"cannot read audio file: {exc}")
+        info = probed[step.path]
+        if isinstance(info, AudioError):
+            yield _audio_error(step, info)
+            continue
+        try:
+            audio.clip_duration(info, step.start, step.end)  # type: ignore[arg-type]
+        except AudioError as exc:
+            yield _audio_error(step, exc)
+        else:
+            length = info.duration  # type: ignore[attr-defined]
+            if step.end is not None and step.end > length + 1e-6:
+                yield Diagnostic(step.pos, f"`to` ({step.end:g}s) is past the end of {step.source} ({length:.3f}s)",
+                                 "the clip plays to its end", severity="warning", code="audio")
+
+
+def _audio_error(step: Play, exc: AudioError) -> Diagnostic:
+    message = str(exc)
+    prefix = f"{step.path}: "
+    message = message[len(prefix):] if message.startswith(prefix) else message
+    return Diagnostic(step.pos, f"{step.source}: {message}", getattr(exc, "hint", None), code="audio")
+
+
+def _length(scenario: Scenario) -> Iterable[Diagnostic]:
+    from .plan import build_plan
+
+    where = scenario.conversation.pos or Pos(str(scenario.path), 1, 1)
+    try:
+        plan = build_plan(scenario)
+    except EchoPlayerError as exc:
+        yield Diagnostic(where, f"cannot estimate the length: {exc}", getattr(exc, "hint", None), code="plan")
+        return
+    yield from plan.warnings
+    limit = scenario.conversation.properties.get("max_call_duration", MAX_CALL_DURATION)
+    if plan.total > limit:
+        yield Diagnostic(where, f"estimated length {plan.total:.1f}s is over max_call_duration {limit}s",
+                         "shorten the scenario or raise max_call_duration (at most 3600)", code="length")
+    elif plan.total > LENGTH_WARNING_RATIO * limit:
+        yield Diagnostic(where, f"estimated length {plan.total:.1f}s is close to max_call_duration {limit}s",
+                         "the call ends at max_call_duration; leave some margin", severity="warning", code="length")

@@ -1,0 +1,32 @@
+"""Options and parsing shared by several commands."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, TypeVar
+
+import click
+
+from ..errors import UsageError
+
+__all__ = ["parse_vars", "var_option"]
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def parse_vars(pairs: Iterable[str]) -> dict[str, str]:
+    """`--var name=value` pairs; a malformed one is a usage error (exit 2)."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not name or not name.replace("_", "a").replace("-", "a").isalnum():
+            raise UsageError(f"--var expects NAME=VALUE, got {pair!r}")
+        out[name] = value
+    return out
+
+
+def var_option(func: F) -> F:
+    return click.option(
+        "--var", "var_pairs", multiple=True, metavar="NAME=VALUE",
+        help="Set or override a scenario variable (repeatable).",
+    )(func)  # type: ignore[return-value]

@@ -1,0 +1,27 @@
+"""Command: plan (the dry run)."""
+
+from __future__ import annotations
+
+import click
+
+from ..exitcodes import ExitCode
+from ._common import parse_vars, var_option
+from ._scenario import load_checked
+
+
+@click.command("plan")
+@click.argument("file", type=click.Path(dir_okay=False))
+@var_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def plan_command(file: str, var_pairs: tuple[str, ...], fmt: str) -> ExitCode:
+    """Print the resolved steps of FILE with estimated start, length, messages and bytes."""
+    from ..plan_report import plan_json, plan_text
+
+    plan = load_checked(file, parse_vars(var_pairs), fmt=fmt)
+    if plan is None:
+        return ExitCode.INVALID
+    click.echo(plan_json(plan) if fmt == "json" else plan_text(plan))
+    return ExitCode.OK
+
+
+COMMANDS: list[click.Command] = [plan_command]

@@ -1,0 +1,238 @@
+"""A playback session: everything `echo-player play` does, in order, with one way out.
+
+prepare media -> create persona and conversation -> join -> wait for the replica (t=0) ->
+scheduler -> cleanup. Cleanup runs exactly once on every exit path (success, failure, exception,
+SIGINT, SIGTERM): stop the audio, end the conversation, leave the room, delete the persona this
+run created. Each cleanup step is attempted even when an earlier one fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Mapping
+
+from .errors import JoinError
+from .events import EventPump
+from .model import Play
+from .plan import Plan
+from .runlog import RunLog
+from .scheduler import CueWaiter, Observer, Scheduler, StepRecord, on_event_logger
+
+if TYPE_CHECKING:
+    from .audio import PreparedClip
+    from .backends import Backend
+    from .transport.base import Transport
+
+__all__ = ["Session", "Outcome", "safety_properties"]
+
+_CALL_MARGIN = 60.0  # seconds of max_call_duration beyond the estimated length
+
+
+@dataclass
+class Outcome:
+    records: list[StepRecord] = field(default_factory=list)
+    messages: int = 0
+    bytes: int = 0
+    conversation_id: str | None = None
+    conversation_ended: bool = False
+    persona_deleted: bool | None = None  # None: this run created no persona
+    underruns: int | None = None  # known on the local replica only
+    violations: int | None = None
+    length: float = 0.0  # seconds from t=0 to the end of playback
+    cleanup_errors: list[str] = field(default_factory=list)
+
+
+def safety_properties(plan: Plan) -> dict[str, Any]:
+    """Tavus conversation properties that stop billing if echo-player dies without cleaning up;
+    the scenario's own `properties` win."""
+    conv = plan.scenario.conversation
+    props: dict[str, Any] = {
+        "max_call_duration": min(3600, int(math.ceil(plan.total * 1.2 + _CALL_MARGIN))),
+        "participant_absent_timeout": 60,
+    }
+    if conv.end == "always":
+        props["participant_left_timeout"] = 0
+    props.update(conv.properties)
+    return props
+
+
+def _persona_layers(plan: Plan) -> dict[str, Any]:
+    conv = plan.scenario.conversation
+    layers: dict[str, Any] = dict(conv.persona.layers) if conv.persona else {}
+    if conv.input == "microphone":
+        transport = dict(layers.get("transport") or {})
+        inputs = dict(transport.get("input_settings") or {})
+        inputs["microphone"] = {**dict(inputs.get("microphone") or {}), "isEnabled": True}
+        transport["input_settings"] = inputs
+        layers["transport"] = transport
+    return layers
+
+
+class Session:
+    def __init__(
+        self,
+        plan: Plan,
+        backend: "Backend",
+        *,
+        log: RunLog,
+        observer: Observer | None = None,
+        cue_waiter: CueWaiter | None = None,
+        speed: float = 1.0,
+        start_index: int = 0,
+    ) -> None:
+        self.plan = plan
+        self.backend = backend
+        self.log = log
+        self.observer = observer
+        self.cue_waiter = cue_waiter
+        self.speed = speed
+        self.start_index = start_index
+        self.outcome = Outcome()
+        self._scheduler: Scheduler | None = None
+        self._transport: "Transport | None" = None
+        self._persona_id: str | None = None  # only when this run created it
+        self._cleaned = False
+
+    def stop_audio(self) -> None:
+        """Called from a signal handler: not one more chunk leaves after this."""
+        if self._scheduler is not None:
+            self._scheduler.stop()
+
+    async def run(self) -> Outcome:
+        loop = asyncio.get_running_loop()
+        outcome = "failed"
+        self.log.write("start", scenario=str(self.plan.scenario.path), name=self.plan.scenario.name,
+                       steps=len(self.plan.steps), local=self.backend.local)
+        try:
+            clips = await self._prepare()
+            conversation = await self._create()
+            t0 = await self._join(conversation.url, getattr(conversation, "meeting_token", None))
+            self.log.origin = t0
+            await self._play(clips, conversation.id, t0)
+            self.outcome.length = loop.time() - t0
+            outcome = "played"
+        except asyncio.CancelledError:
+            outcome = "interrupted"
+            raise
+        except BaseException as exc:
+            outcome = f"failed: {exc}"
+            raise
+        finally:
+            await self._cleanup(keep=outcome == "played" and self.plan.scenario.conversation.end == "keep")
+            self.log.write("end", conversation_id=self.outcome.conversation_id, outcome=outcome,
+                           conversation_ended=self.outcome.conversation_ended,
+                           persona_deleted=self.outcome.persona_deleted,
+                           cleanup_errors=self.outcome.cleanup_errors)
+        return self.outcome
+
+    async def _prepare(self) -> Mapping[int, "PreparedClip"]:
+        """Decode, trim, scale, resample and chunk every clip before any money is spent."""
+        from .audio import prepare_clip
+
+        clips: dict[int, PreparedClip] = {}
+        for planned in self.plan.steps[self.start_index :]:
+            step = planned.step
+            if isinstance(step, Play):
+                clips[step.index] = await asyncio.to_thread(
+                    prepare_clip, step.path, sample_rate=step.sample_rate, chunk_seconds=step.chunk,
+                    start=step.start, end=step.end, gain_db=step.gain_db,
+                )
+        return clips
+
+    async def _create(self) -> Any:
+        client = self.backend.client
+        conv = self.plan.scenario.conversation
+        persona_id = conv.persona_id
+        if persona_id is None:
+            name = conv.persona.name if conv.persona else f"echo-player {self.plan.scenario.name}"
+            replica = conv.persona.replica_id if conv.persona else conv.replica_id
+            persona = await asyncio.to_thread(client.create_persona, name, replica_id=replica, layers=_persona_layers(self.plan))
+            self._persona_id = persona_id = persona.id
+            self.outcome.persona_deleted = False
+            self.log.write("persona", persona_id=persona.id, created=True)
+        conversation = await asyncio.to_thread(
+            client.create_conversation, persona_id, replica_id=conv.replica_id,
+            name=conv.name or self.plan.scenario.name, properties=safety_properties(self.plan),
+        )
+        self.outcome.conversation_id = conversation.id
+        self.log.write("conversation", conversation_id=conversation.id, url=conversation.url)
+        return conversation
+
+    async def _join(self, url: str, meeting_token: str | None) -> float:
+        conv = self.plan.scenario.conversation
+        self._transport = self.backend.transport()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + conv.join_timeout
+        try:
+            await asyncio.wait_for(self._transport.join(url, meeting_token=meeting_token), timeout=conv.join_timeout)
+            if conv.start == "on-join":
+                await self._transport.wait_for_replica(max(0.0, deadline - loop.time()))
+        except asyncio.TimeoutError:
+            raise JoinError(f"the replica did not join within {conv.join_timeout:g}s (join_timeout)") from None
+        return loop.time()
+
+    async def _play(self, clips: Mapping[int, "PreparedClip"], conversation_id: str, t0: float) -> None:
+        assert self._transport is not None
+        conv = self.plan.scenario.conversation
+        microphone = None
+        if conv.input == "microphone":
+            rate = next((c.sample_rate for c in clips.values()), 24000)
+            microphone = await self._transport.open_microphone(rate)
+        pump = EventPump(self._transport.events, on_event_logger(self.log))
+        self._scheduler = Scheduler(
+            self.plan, self._transport, conversation_id=conversation_id, clips=clips, log=self.log,
+            pump=pump, observer=self.observer, microphone=microphone, cue_waiter=self.cue_waiter,
+            speed=self.speed, start_index=self.start_index,
+        )
+        main = asyncio.current_task()
+        assert main is not None
+        failure: list[BaseException] = []
+
+        def fail(error: BaseException) -> None:  # a room error ends the run at once
+            failure.append(error)
+            self.stop_audio()
+            main.cancel()
+
+        pump.start(fail)
+        try:
+            self.outcome.records = await self._scheduler.run(t0)
+        except asyncio.CancelledError:
+            if failure:
+                main.uncancel()  # the cancel was ours, to carry the room's error out
+                raise failure[0] from None
+            raise
+        finally:
+            self.stop_audio()
+            await pump.stop()
+            self.outcome.messages = self._scheduler.messages
+            self.outcome.bytes = self._scheduler.bytes
+
+    async def _cleanup(self, *, keep: bool) -> None:
+        """Exactly once, whatever happened: audio stopped, conversation ended, room left,
+        persona deleted. Errors are recorded, never raised over the run's own error."""
+        if self._cleaned:
+            return
+        self._cleaned = True
+        self.stop_audio()
+        client = self.backend.client
+        cid = self.outcome.conversation_id
+        report = self.backend.room_report(cid) if cid else None  # before the room closes
+        if report:
+            self.outcome.underruns = report.get("underruns")
+            self.outcome.violations = report.get("violations")
+        if cid is not None and not keep:
+            try:
+                await asyncio.to_thread(client.end_conversation, cid)
+                self.outcome.conversation_ended = True
+            except Exception as exc:  # noqa: BLE001 - reported in the summary and the log
+                self.outcome.cleanup_errors.append(f"ending conversation {cid}: {exc}")
+        if self._transport is not None:
+            await self._transport.close()
+        if self._persona_id is not None and not keep:
+            try:
+                await asyncio.to_thread(client.delete_persona, self._persona_id)
+                self.outcome.persona_deleted = True
+            except Exception as exc:  # noqa: BLE001
+                self.outcome.cleanup_errors.append(f"deleting persona {self._persona_id}: {exc}")

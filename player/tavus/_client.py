@@ -1,0 +1,284 @@
+"""The Tavus REST client: personas/PALs, conversations and replicas, in either vocabulary.
+
+Every create is ledgered before its request is sent and given its id as soon as the response
+arrives; ending or deleting forgets it. Synchronous: the player calls it from worker threads.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import replace
+from typing import Any, Callable, Iterator, Mapping
+from urllib.parse import quote
+
+import httpx
+
+from ..errors import UsageError
+from ._exceptions import BadRequestError, NotFoundError, OutcomeUnknownError, TavusError, UnexpectedResponseError
+from ._http import Requester
+from ._ledger import Ledger, LedgerEntry, ResourceKind
+from ._models import Conversation, Persona, Replica, make_tag
+from ._settings import ApiVocabulary, TavusSettings
+
+__all__ = ["TavusClient"]
+
+_PAGE_SIZE = 100
+_MAX_PAGES = 50  # a bound on listing, so a misbehaving server cannot keep us paging forever
+
+
+class TavusClient:
+    def __init__(
+        self,
+        settings: TavusSettings,
+        *,
+        ledger: Ledger | None = None,
+        run_tag: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        """`ledger` defaults to Ledger.from_env(); `run_tag` (lowercase letters and digits)
+        defaults to a random one and goes into every created name."""
+        self.settings = settings
+        self.ledger = ledger if ledger is not None else Ledger.from_env()
+        self.run_tag = run_tag or secrets.token_hex(4)
+        self._creates = 0
+        self._count_lock = threading.Lock()
+        extra = {"sleep": sleep} if sleep is not None else {}
+        self._req = Requester(settings, transport=transport, **extra)
+
+    def __repr__(self) -> str:
+        return f"TavusClient(base_url={self.base_url!r}, api={self.api!r}, run_tag={self.run_tag!r})"
+
+    @property
+    def base_url(self) -> str:
+        return self.settings.base_url
+
+    @property
+    def api(self) -> ApiVocabulary:
+        return self.settings.api
+
+    def close(self) -> None:
+        self._req.close()
+
+    def __enter__(self) -> TavusClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- replicas -------------------------------------------------------------------------
+
+    def get_replica(self, replica_id: str) -> Replica:
+        """The replica, or NotFoundError: checked before a conversation is paid for."""
+        path = f"/v2/replicas/{_seg(replica_id)}"
+        try:
+            return Replica.from_api(self._req.call("GET", path))
+        except BadRequestError as exc:  # Tavus answers a malformed id with 400
+            raise NotFoundError(exc.status_code, exc.tavus_message, method="GET", path=path) from None
+
+    def list_replicas(self, *, limit: int | None = None) -> list[Replica]:
+        """Every replica (stock and own); `limit` asks for one page of at most that many."""
+        return [Replica.from_api(item) for item in self._list("/v2/replicas", limit=limit)]
+
+    # -- personas / PALs ------------------------------------------------------------------
+
+    def create_persona(
+        self, name: str, *, replica_id: str | None = None, layers: Mapping[str, Any] | None = None
+    ) -> Persona:
+        """An echo persona (a PAL with --api pals) named `name` plus the run's tag."""
+        full_name = self._tagged(name)
+        pals = self.api == "pals"
+        body: dict[str, Any] = {"pal_name" if pals else "persona_name": full_name, "pipeline_mode": "echo"}
+        if replica_id:
+            body["default_face_id" if pals else "default_replica_id"] = replica_id
+        if layers:
+            body["layers"] = dict(layers)
+        root = self._persona_root(self.api)
+        data = self._create("persona", full_name, root, body, lambda: self._find_persona(full_name))
+        persona = Persona.from_api(data)
+        # The create response carries only id, name and created_at.
+        persona = replace(
+            persona,
+            name=persona.name or full_name,
+            pipeline_mode=persona.pipeline_mode or "echo",
+            default_replica_id=persona.default_replica_id or replica_id,
+            layers=persona.layers or dict(layers or {}),
+        )
+        return persona
+
+    def get_persona(self, persona_id: str) -> Persona:
+        data = self._req.call("GET", f"{self._persona_root(self.api)}/{_seg(persona_id)}")
+        if isinstance(data, Mapping) and isinstance(data.get("data"), list) and data["data"]:
+            data = data["data"][0]  # some answers wrap the object in a list
+        return Persona.from_api(data)
+
+    def list_personas(self) -> list[Persona]:
+        return [Persona.from_api(item) for item in self._list(self._persona_root(self.api))]
+
+    def delete_persona(self, persona_id: str, *, api: ApiVocabulary | None = None) -> None:
+        """Deletes it (204) and forgets it; NotFoundError if it does not exist (also forgotten)."""
+        try:
+            self._req.call("DELETE", f"{self._persona_root(api or self.api)}/{_seg(persona_id)}")
+        except NotFoundError:
+            self._forget("persona", persona_id)
+            raise
+        self._forget("persona", persona_id)
+
+    # -- conversations --------------------------------------------------------------------
+
+    def create_conversation(
+        self,
+        persona_id: str,
+        *,
+        replica_id: str | None = None,
+        name: str | None = None,
+        properties: Mapping[str, Any] | None = None,
+        test_mode: bool = False,
+    ) -> Conversation:
+        """A conversation named `name` plus the run's tag. It is billed until ended."""
+        full_name = self._tagged(name or "echo-player")
+        pals = self.api == "pals"
+        body: dict[str, Any] = {"pal_id" if pals else "persona_id": persona_id, "conversation_name": full_name}
+        if replica_id:
+            body["face_id" if pals else "replica_id"] = replica_id
+        if properties:
+            body["properties"] = dict(properties)
+        if test_mode:
+            body["test_mode"] = True
+        data = self._create(
+            "conversation", full_name, "/v2/conversations", body, lambda: self._find_conversation(full_name, test_mode)
+        )
+        conversation = Conversation.from_api(data)
+        # The create response leaves out what we sent; the adopted (listed) one has it.
+        conversation = replace(
+            conversation,
+            name=conversation.name or full_name,
+            persona_id=conversation.persona_id or persona_id,
+            replica_id=conversation.replica_id or replica_id,
+        )
+        if conversation.status == "ended":  # test_mode: never live, nothing to clean up
+            self._forget("conversation", conversation.id)
+        return conversation
+
+    def get_conversation(self, conversation_id: str) -> Conversation:
+        return Conversation.from_api(self._req.call("GET", f"/v2/conversations/{_seg(conversation_id)}"))
+
+    def list_conversations(self, *, active: bool = False) -> list[Conversation]:
+        params = {"status": "active"} if active else {}
+        return [Conversation.from_api(item) for item in self._list("/v2/conversations", params=params)]
+
+    def end_conversation(self, conversation_id: str) -> None:
+        """Ends it; ending an ended one is fine. NotFoundError if there is no such conversation."""
+        path = f"/v2/conversations/{_seg(conversation_id)}/end"
+        try:
+            self._req.call("POST", path)
+        except NotFoundError:
+            self._forget("conversation", conversation_id)
+            raise
+        except BadRequestError:
+            # Tavus may refuse to end what has already ended: that is the state we want.
+            if self.get_conversation(conversation_id).status != "ended":
+                raise
+        self._forget("conversation", conversation_id)
+
+    def delete_conversation(self, conversation_id: str) -> None:
+        """Deletes it (204; a live one ends with it) and forgets it; NotFoundError if unknown."""
+        try:
+            self._req.call("DELETE", f"/v2/conversations/{_seg(conversation_id)}")
+        except NotFoundError:
+            self._forget("conversation", conversation_id)
+            raise
+        self._forget("conversation", conversation_id)
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _tagged(self, name: str) -> str:
+        with self._count_lock:
+            self._creates += 1
+            n = self._creates
+        return f"{name} {make_tag(self.run_tag, n)}"
+
+    @staticmethod
+    def _persona_root(api: str) -> str:
+        return "/v2/pals" if api == "pals" else "/v2/personas"
+
+    def _create(
+        self,
+        kind: ResourceKind,
+        full_name: str,
+        path: str,
+        body: Mapping[str, Any],
+        lookup: Callable[[], Mapping[str, Any] | None],
+    ) -> Mapping[str, Any]:
+        entry = LedgerEntry.new(kind, full_name, base_url=self.base_url, api=self.api, run_tag=self.run_tag)
+        self.ledger.add(entry)  # before sending: a crash mid-request still leaves a trace
+        try:
+            data = self._req.call("POST", path, json_body=body, lookup=lookup)
+        except OutcomeUnknownError:
+            raise  # keep the pending entry: cleanup will look the name up
+        except TavusError:
+            self.ledger.remove(entry.key)  # Tavus said no (or never got it): nothing exists
+            raise
+        if not isinstance(data, Mapping):
+            raise UnexpectedResponseError(f"Tavus API returned no {kind} object (POST {path})")
+        id_keys = ("conversation_id",) if kind == "conversation" else ("persona_id", "pal_id")
+        resource_id = next((data[k] for k in id_keys if data.get(k)), None)
+        if isinstance(resource_id, str) and resource_id:
+            self._confirm(entry, kind, resource_id)
+        return data
+
+    def _confirm(self, entry: LedgerEntry, kind: ResourceKind, resource_id: str) -> None:
+        try:
+            self.ledger.set_id(entry.key, resource_id)
+        except TavusError:
+            # Unrecorded means unprotected from a crash: undo it rather than run without a net.
+            try:
+                if kind == "conversation":
+                    self._req.call("POST", f"/v2/conversations/{_seg(resource_id)}/end")
+                else:
+                    self._req.call("DELETE", f"{self._persona_root(self.api)}/{_seg(resource_id)}")
+            except TavusError:
+                pass
+            raise
+
+    def _forget(self, kind: ResourceKind, resource_id: str) -> None:
+        self.ledger.forget(kind, resource_id, base_url=self.base_url)
+
+    def _find_persona(self, full_name: str) -> Mapping[str, Any] | None:
+        for item in self._list(self._persona_root(self.api)):
+            if item.get("persona_name") == full_name or item.get("pal_name") == full_name:
+                return item
+        return None
+
+    def _find_conversation(self, full_name: str, test_mode: bool) -> Mapping[str, Any] | None:
+        # A live create shows up among the active ones, the short list; test_mode ones end at once.
+        params = {} if test_mode else {"status": "active"}
+        for item in self._list("/v2/conversations", params=params):
+            if item.get("conversation_name") == full_name:
+                return item
+        return None
+
+    def _list(
+        self, path: str, *, params: Mapping[str, Any] | None = None, limit: int | None = None
+    ) -> Iterator[Mapping[str, Any]]:
+        """Every item across pages (`{"data": [...], "total_count": n}` or a bare list)."""
+        page_size = limit or _PAGE_SIZE
+        seen = 0
+        for page in range(1, _MAX_PAGES + 1):
+            data = self._req.call("GET", path, params={**(params or {}), "limit": page_size, "page": page})
+            items = data if isinstance(data, list) else (data or {}).get("data") or []
+            total = data.get("total_count") if isinstance(data, Mapping) else None
+            for item in items:
+                if isinstance(item, Mapping):
+                    yield item
+            seen += len(items)
+            if limit is not None or len(items) < page_size or (isinstance(total, int) and seen >= total):
+                return
+
+
+def _seg(value: str) -> str:
+    """An id as one path segment: nothing in it can reach another endpoint."""
+    if not value:
+        raise UsageError("a Tavus id must not be empty")
+    return quote(value, safe="")
