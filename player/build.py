@@ -1,8 +1,9 @@
 """Schema-valid YAML data -> model objects (steps, defaults, conversation).
 
-Runs after the schema check, so shapes are known; what is left is meaning: `${vars}`, durations,
+Runs after the schema check, so shapes are known; what is left is meaning: `${vars}` (names are
+letters, digits, `_` and `-` as `--var` takes them; `$${` writes a literal `${`), durations,
 effective defaults, `at` references and the few rules a schema cannot say. Problems become
-Diagnostics in the list it is given; a step that cannot be built is left out.
+Diagnostics in the list it is given.
 """
 
 from __future__ import annotations
@@ -18,17 +19,43 @@ from .model import (
     EVENT_ALIASES, At, ConversationSpec, Cue, Defaults, Diagnostic, Interrupt, Pause, PersonaSpec,
     Play, Pos, Say, Send, Step, WaitFor, normalize_event,
 )
-from .schema import did_you_mean
-from .vars import substitute
+from .schema_messages import did_you_mean
 from .yamlload import Document
 
-__all__ = ["Frame", "Builder", "id_suffix", "safe_resolve", "DEFAULTS"]
+__all__ = ["Frame", "Builder", "id_suffix", "safe_resolve", "substitute", "stringify", "DEFAULTS"]
 
 DEFAULTS: Mapping[str, Any] = dataclasses.asdict(Defaults())
 _DURATIONS = frozenset({"chunk", "lead", "gap", "timeout", "pause", "from", "to", "auto", "join_timeout"})
 _AT_REF = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_.#-]*)\s*(?:\+(.*))?\Z")
 _MIN_CHUNK, _MAX_CHUNK = 0.01, 1.0
+_VAR = re.compile(r"\$\$\{|\$\{([^}]*)\}")
+_VAR_NAME = re.compile(r"[A-Za-z0-9_-]+\Z")
 Path_ = tuple[Any, ...]
+
+
+def substitute(text: str, scope: Mapping[str, str]) -> tuple[str, list[tuple[str, int]]]:
+    """The text with every `${name}` replaced, and the names that are not defined (or invalid)."""
+    if "$" not in text:  # the common case, kept cheap for large scenarios
+        return text, []
+    missing: list[tuple[str, int]] = []  # (name as written, offset of its `${`)
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None:
+            return "${"
+        if _VAR_NAME.match(name) and name in scope:
+            return scope[name]
+        missing.append((name, match.start()))
+        return match.group(0)
+
+    return _VAR.sub(replace, text), missing
+
+
+def stringify(value: Any) -> str:
+    """A `vars` value as text; booleans as YAML writes them (true, false)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +146,7 @@ class Builder:
             end=raw.get("end", "always"),
         )
 
-    def step(self, frame: Frame, path: Path_, raw: Any, index: int) -> Step | None:
+    def step(self, frame: Frame, path: Path_, raw: Any, index: int) -> Step:
         if raw == "interrupt":
             return Interrupt(pos=frame.doc.pos(path), index=index, gap=frame.defaults["gap"], via=frame.via)
         action = next(a for a in _ACTIONS if a in raw)

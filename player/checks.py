@@ -14,7 +14,7 @@ from typing import Iterable
 from . import protocol
 from .errors import AudioError, EchoPlayerError
 from .model import Diagnostic, Play, Pos, Say, Scenario, Send, Step
-from .schema import did_you_mean
+from .schema_messages import did_you_mean
 
 __all__ = ["check_scenario", "audio_chunk_bytes", "MAX_CALL_DURATION", "LENGTH_WARNING_RATIO"]
 
@@ -113,6 +113,8 @@ def _audio(steps: tuple[Step, ...]) -> Iterable[Diagnostic]:
         if isinstance(info, AudioError):
             yield _audio_error(step, info)
             continue
+        if step.start is not None and step.end is not None and step.end <= step.start:
+            continue  # reported where the step was built
         try:
             audio.clip_duration(info, step.start, step.end)  # type: ignore[arg-type]
         except AudioError as exc:

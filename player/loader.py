@@ -14,11 +14,10 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
-from .build import DEFAULTS, Builder, Frame, id_suffix, safe_resolve
+from .build import DEFAULTS, Builder, Frame, id_suffix, safe_resolve, stringify
 from .errors import ScenarioError
 from .model import Defaults, Diagnostic, Pos, Scenario, Step
-from .schema import check_document
-from .vars import stringify
+from .schema import check_document, prune
 from .yamlload import Document, SourceError, YamlError, parse_yaml, read_source
 
 __all__ = ["load_scenario", "resolve_file", "MAX_STEPS", "MAX_INCLUDE_DEPTH"]
@@ -40,8 +39,9 @@ def load_scenario(path: str | Path, *, vars: Mapping[str, str] | None = None) ->
 
 
 def resolve_file(path: str | Path, *, vars: Mapping[str, str] | None = None) -> tuple[Scenario | None, list[Diagnostic]]:
-    """The model built from the file (schema and resolution only, no semantic checks), or None
-    when the file cannot be read, parsed or fails the schema; plus what was found."""
+    """The model built from the file (schema and resolution only, no semantic checks) and what
+    was found. With errors the model may be partial (steps the schema refused are left out,
+    kept only to look for more problems); None when the file cannot be read or parsed."""
     return _Resolver(Path(path), dict(vars or {})).run()
 
 
@@ -81,20 +81,21 @@ class _Resolver:
         )
         return scenario, list(dict.fromkeys(self.diagnostics))  # a repeat reports its problems once
 
-    def _open(self, path: Path, display: str, site: Pos | None) -> Document | None:
+    def _open(self, path: Path, display: str, site: Pos | None, written: str = "") -> Document | None:
         if path in self.docs:
             return self.docs[path]
         doc = None
         try:
             doc = parse_yaml(read_source(path), display)
         except SourceError as exc:
-            message = f"cannot include {display}: {exc}" if site else f"cannot read {display}: {exc}"
+            message = f"cannot include {written}: {exc}" if site else f"cannot read {display}: {exc}"
             self.diagnostics.append(Diagnostic(site or Pos(display, 1, 1), message, exc.hint, code="file"))
         except YamlError as exc:
             self.diagnostics.append(exc.diagnostic)
         if doc is not None and (problems := check_document(doc)):
             self.diagnostics.extend(problems)
-            doc = None
+            pruned = prune(doc.data)
+            doc = None if pruned is None else dataclasses.replace(doc, data=pruned)
         self.docs[path] = doc
         return doc
 
@@ -103,6 +104,8 @@ class _Resolver:
             here = path + (i,)
             if self.full:
                 return
+            if raw is None:  # a step the schema refused (see prune)
+                continue
             if isinstance(raw, dict) and "repeat" in raw:
                 site = frame.doc.key_pos(here + ("repeat",))
                 for k in range(1, raw["repeat"] + 1):
@@ -120,12 +123,12 @@ class _Resolver:
                                "repeat fewer times", code="limit")
             return
         step = self.builder.step(frame, here, raw, len(self.steps))
-        if step is None:
-            return
         if step.id is not None:
             where = frame.doc.pos(here + ("id",))
-            first = self.ids.setdefault(step.id, where)
-            if first is not where:
+            first = self.ids.get(step.id)
+            if first is None:
+                self.ids[step.id] = where
+            else:
                 hint = "the file holding it is included more than once" if first == where else f"first used at {first}"
                 self.builder.error(where, f"duplicate id '{step.id}'", hint, code="id")
         if step.at is not None and step.at.ref is not None and frame.iteration:
@@ -145,15 +148,15 @@ class _Resolver:
             self.builder.error(value_pos, f"include '{written}' is outside the scenario's folder",
                                f"included files must be under {folder}/", code="include")
             return
-        chain = [name for _, name in self.stack]
         if any(target == p for p, _ in self.stack):
-            self.builder.error(value_pos, f"include cycle: {' -> '.join(chain + [display])}",
+            chain = [os.path.relpath(p, self.root) for p, _ in self.stack] + [os.path.relpath(target, self.root)]
+            self.builder.error(value_pos, f"include cycle: {' -> '.join(chain)}",
                                "a file cannot include itself, directly or not", code="include")
             return
         if len(self.stack) > MAX_INCLUDE_DEPTH:
             self.builder.error(value_pos, f"includes nested more than {MAX_INCLUDE_DEPTH} deep", code="include")
             return
-        doc = self._open(target, display, value_pos)
+        doc = self._open(target, display, value_pos, written)
         if doc is None:
             return
         passed = {k: self.builder.text(frame, here + ("vars", k), stringify(v)) for k, v in raw.get("vars", {}).items()}

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Protocol
 
 from . import protocol
 from .errors import WaitTimeout
+from .clock import sleep_until
 from .events import EventPump
 from .model import Cue, Interrupt, Pause, Play, Say, Send, Step, WaitFor
 from .plan import SPEECH_MARGIN, Plan, PlannedStep
@@ -100,7 +101,7 @@ class Scheduler:
             planned = steps[i]
             step = planned.step
             due = max(due, self._at_due(step, origin))
-            await self._sleep_until(due)
+            await sleep_until(due)
             actual = self._loop.time()
             record = StepRecord(step.index, step.id, step.action, self._rel(due), self._rel(actual))
             self.records.append(record)
@@ -209,7 +210,7 @@ class Scheduler:
         per_chunk = clip.chunk_samples / clip.sample_rate
         last = len(clip.chunks) - 1
         for k, chunk in enumerate(clip.chunks):
-            await self._sleep_until(max(start, start + k * per_chunk - step.lead))
+            await sleep_until(max(start, start + k * per_chunk - step.lead))
             self._send(protocol.echo_audio(self._cid, chunk, clip.sample_rate, inference_id, k == last))
 
     async def _stream_microphone(self, clip: "PreparedClip") -> None:
@@ -263,11 +264,6 @@ class Scheduler:
             bytes=size,
             done=props.get("done") if isinstance(props, Mapping) else None,
         )
-
-    async def _sleep_until(self, deadline: float) -> None:
-        delay = deadline - self._loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
 
     def _rel(self, t: float) -> float:
         return self._log.since_origin(t)

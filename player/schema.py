@@ -1,33 +1,24 @@
 """The scenario JSON schema: where it lives, and checking a document against it.
 
 The schema ships inside the wheel as player/_data/scenario.schema.json; an editable install
-reads the repo's schemas/ copy. jsonschema's errors are turned into one-line Diagnostics at the
-offending key or value, with a "did you mean" for misspelled keys and values.
+reads the repo's schemas/ copy. A compiled yes/no check (player.schemacompile) answers for valid
+documents; jsonschema, slow to import and to run, only explains what is wrong, and only for the
+steps that fail.
 """
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import Any, Callable
 
-from .durations import DurationError, parse_duration
 from .model import Diagnostic
+from .schema_messages import ACTIONS, describe_errors, did_you_mean
 from .schemacompile import compile_schema
 from .yamlload import Document
 
-if TYPE_CHECKING:
-    from jsonschema import ValidationError
-
-__all__ = ["ACTIONS", "schema_path", "schema_text", "load_schema", "check_document", "did_you_mean"]
-
-ACTIONS = ("say", "play", "interrupt", "pause", "wait_for", "cue", "repeat", "include", "send")
-_TYPE_NAMES = {
-    "object": "a mapping", "array": "a list", "string": "text", "number": "a number",
-    "integer": "a whole number", "boolean": "true or false", "null": "empty",
-}
+__all__ = ["ACTIONS", "schema_path", "schema_text", "load_schema", "check_document", "prune", "did_you_mean"]
 
 
 def schema_path() -> Path:
@@ -50,160 +41,47 @@ def load_schema() -> dict[str, Any]:
     return json.loads(schema_text())
 
 
-@functools.lru_cache(maxsize=1)
-def _validator() -> Any:
+@functools.lru_cache(maxsize=None)
+def _validator(ref: str | None = None) -> Any:
     from jsonschema import Draft7Validator  # deferred: importing it costs ~150 ms
 
-    return Draft7Validator(load_schema())
+    schema = load_schema()
+    return Draft7Validator({"$ref": ref, "definitions": schema["definitions"]} if ref else schema)
 
 
-@functools.lru_cache(maxsize=1)
-def _fast_check() -> Callable[[Any], bool]:
-    return compile_schema(load_schema())
-
-
-def did_you_mean(word: object, choices: Sequence[str]) -> str | None:
-    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+@functools.lru_cache(maxsize=None)
+def _fast_check(ref: str | None = None) -> Callable[[Any], bool]:
+    return compile_schema(load_schema(), ref)
 
 
 def check_document(doc: Document) -> list[Diagnostic]:
-    """Every schema violation in the document, most precise first, one per problem."""
-    if _fast_check()(doc.data):
+    """Every schema violation in the document, at its key or value, one per problem."""
+    data = doc.data
+    if _fast_check()(data):
         return []  # the common case, without importing jsonschema
-    found: list[tuple[Diagnostic, str, tuple[Any, ...]]] = []
-    for error in _validator().iter_errors(doc.data):
-        found.extend(_translate(error, doc))
-    unknown_in = {path for _, kind, path in found if kind == "unknown"}
-    many_actions = {path for _, kind, path in found if kind == "actions"}
-    out: list[Diagnostic] = []
-    for diag, kind, path in found:
-        if kind == "no-action" and path in unknown_in:
-            continue  # the misspelled key's "did you mean" says it better
-        if kind == "not-allowed" and path in many_actions:
-            continue
-        if diag not in out:
-            out.append(diag)
+    steps = data.get("steps") if isinstance(data, dict) else None
+    if not isinstance(steps, list) or not steps:
+        return describe_errors(((e, ()) for e in _validator().iter_errors(data)), doc)
+    # Explain only the failing steps: jsonschema costs about a millisecond per step.
+    is_step = _fast_check("#/definitions/step")
+    bad = [i for i, step in enumerate(steps) if not is_step(step)]
+    top = {**data, "steps": ["interrupt"] * len(steps)}  # valid stand-ins keep the indexes
+    errors = [(e, ()) for e in _validator().iter_errors(top)]
+    errors += [(e, ("steps", i)) for i in bad for e in _validator("#/definitions/step").iter_errors(steps[i])]
+    return describe_errors(errors, doc)
+
+
+def prune(data: Any) -> dict[str, Any] | None:
+    """The parts of a schema-invalid document that pass on their own, so resolution can still
+    find the other problems in them: invalid steps become None (positions stay), invalid
+    sections and variables are dropped. None when there is nothing to resolve."""
+    if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
+        return None
+    out = {k: v for k, v in data.items() if k in ("name", "description", "conversation", "defaults")
+           and _fast_check(f"#/properties/{k}")(v)}
+    is_step = _fast_check("#/definitions/step")
+    out["steps"] = [step if is_step(step) else None for step in data["steps"]]
+    if isinstance(data.get("vars"), dict):
+        is_vars = _fast_check("#/definitions/vars")
+        out["vars"] = {k: v for k, v in data["vars"].items() if is_vars({k: v})}
     return out
-
-
-def _translate(error: ValidationError, doc: Document) -> list[tuple[Diagnostic, str, tuple[Any, ...]]]:
-    path = tuple(error.absolute_path)
-    value, schema, kind = error.instance, error.schema, error.validator
-    name = _name(path)
-    pos = doc.pos(path)
-    if kind == "additionalProperties":
-        allowed = list(schema.get("properties", {}))
-        where = "a step" if _is_step(path) else ("the top level" if not path else f"`{path[-1]}`")
-        return [
-            (Diagnostic(doc.key_pos(path + (key,)), f"unknown key '{key}' in {where}",
-                        did_you_mean(key, allowed) or f"allowed: {', '.join(allowed)}", code="schema"), "unknown", path)
-            for key in value if key not in allowed
-        ]
-    if "propertyNames" in error.schema_path:
-        return [_property_name(error, doc, path)]
-    if kind == "oneOf" and _is_step(path):
-        present = [a for a in ACTIONS if a in value]
-        if present:
-            message, hint, tag = f"a step has more than one action: {', '.join(present)}", "split it into separate steps", "actions"
-        else:
-            message, hint, tag = "a step needs an action", f"add one of: {', '.join(ACTIONS)}", "no-action"
-        return [(Diagnostic(pos, message, hint, code="schema"), tag, path)]
-    if kind == "const" and _is_step(path) and isinstance(value, str):
-        hint = did_you_mean(value, ["interrupt"]) or (
-            f"write `{value}: ...`" if value in ACTIONS else "a step is a mapping with one action key, or `interrupt`")
-        return [(Diagnostic(pos, f"'{value}' is not a step", hint, code="schema"), "value", path)]
-    if kind == "required":
-        missing = next((k for k in error.validator_value if k not in value), "?")
-        where = "the scenario" if not path else name
-        return [(Diagnostic(pos, f"{where} is missing the required key '{missing}'", code="schema"), "value", path)]
-    if kind == "pattern":
-        return [(_pattern(path, value, name, doc), "value", path)]
-    message, hint = _describe(error, value, name)
-    return [(Diagnostic(pos, message, hint, code="schema"), "value", path)]
-
-
-def _describe(error: ValidationError, value: Any, name: str) -> tuple[str, str | None]:
-    kind, expected, schema = error.validator, error.validator_value, error.schema
-    if "errorMessage" in schema and kind in ("not", "anyOf", "const", "oneOf"):
-        return str(schema["errorMessage"]), None
-    if kind == "type":
-        kinds = [expected] if isinstance(expected, str) else list(expected)
-        wanted = " or ".join(_TYPE_NAMES.get(k, k) for k in kinds)
-        return f"{name} must be {wanted}, not {_show(value)}", None
-    if kind == "enum":
-        choices = [str(c) for c in expected]
-        return f"{name} must be one of {', '.join(choices)}, not {_show(value)}", did_you_mean(value, choices)
-    if kind == "const":
-        return f"{name} must be {json.dumps(expected)}, not {_show(value)}", None
-    if kind in ("minimum", "exclusiveMinimum", "maximum"):
-        word = {"minimum": "at least", "exclusiveMinimum": "more than", "maximum": "at most"}[kind]
-        return f"{name} must be {word} {expected}, not {_show(value)}", None
-    if kind in ("minItems", "minLength"):
-        return f"{name} must not be empty", None
-    return f"{name}: {error.message}", None
-
-
-def _pattern(path: tuple[Any, ...], value: Any, name: str, doc: Document) -> Diagnostic:
-    pos = doc.pos(path)
-    if path and path[-1] == "id":
-        return Diagnostic(pos, f"invalid id '{value}'", "ids use letters, digits, _, - and ., starting with a letter or _", code="schema")
-    if path and path[-1] == "at":
-        tail = str(value).rpartition("+")[2]
-        hint = "write a time (45s) or a step id with an offset (intro+2s)"
-        try:
-            parse_duration(tail)
-        except DurationError as exc:
-            hint = exc.hint or hint
-        return Diagnostic(pos, f"{name} must be a time or a step reference, not '{value}'", hint, code="schema")
-    try:
-        parse_duration(value)
-    except DurationError as exc:
-        return Diagnostic(pos, f"{name}: {exc}", exc.hint, code="schema")
-    return Diagnostic(pos, f"{name} has an invalid form: '{value}'", code="schema")
-
-
-def _property_name(error: ValidationError, doc: Document, path: tuple[Any, ...]) -> tuple[Diagnostic, str, tuple[Any, ...]]:
-    key = error.instance
-    pos = doc.key_pos(path + (key,))
-    if "errorMessage" in error.schema:
-        return Diagnostic(pos, f"invalid name '{key}': {error.schema['errorMessage']}", code="schema"), "value", path
-    mapping = _at(doc.data, path)
-    action = next((a for a in ACTIONS if isinstance(mapping, dict) and a in mapping), "this")
-    allowed = [str(k) for k in error.validator_value if k != action]
-    message = f"'{key}' does not apply to a {action} step"
-    hint = f"a {action} step takes: {', '.join(allowed)}" if allowed else f"a {action} step takes no other keys"
-    return Diagnostic(pos, message, hint, code="schema"), "not-allowed", path
-
-
-def _is_step(path: tuple[Any, ...]) -> bool:
-    return len(path) >= 2 and path[-2] == "steps" and isinstance(path[-1], int)
-
-
-def _name(path: tuple[Any, ...]) -> str:
-    if not path:
-        return "the scenario"
-    if _is_step(path):
-        return f"step {path[-1] + 1}"
-    if isinstance(path[-1], int):
-        return f"item {path[-1] + 1} of `{path[-2]}`"
-    return f"`{path[-1]}`"
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value)
-    return repr(text[:40] + "..." if len(text) > 40 else text) if isinstance(value, str) else text
-
-
-def _at(data: Any, path: tuple[Any, ...]) -> Any:
-    for key in path:
-        data = data[key]
-    return data

@@ -23,9 +23,10 @@ class SchemaCompileError(ValueError):
     """The schema uses a keyword this compiler does not implement."""
 
 
-def compile_schema(schema: Mapping[str, Any]) -> Check:
-    """A function telling whether an instance is valid against `schema` (local `$ref`s only)."""
-    return _Compiler(schema).compile(schema)
+def compile_schema(schema: Mapping[str, Any], ref: str | None = None) -> Check:
+    """A function telling whether an instance is valid against `schema` (local `$ref`s only),
+    or against the part of it that `ref` (e.g. "#/definitions/step") names."""
+    return _Compiler(schema).compile({"$ref": ref} if ref else schema)
 
 
 def _is_number(value: Any) -> bool:

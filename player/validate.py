@@ -68,7 +68,7 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Diagnost
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = _scenario_files(path)
+            found = _scenario_files(path, problems)
             if not found:
                 problems.append(Diagnostic(Pos(str(path), 1, 1), f"no {SCENARIO_GLOB} files in this folder", code="file"))
             files.extend(found)
@@ -79,11 +79,16 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Diagnost
     return list(dict.fromkeys(files)), problems
 
 
-def _scenario_files(folder: Path) -> list[Path]:
+def _scenario_files(folder: Path, problems: list[Diagnostic]) -> list[Path]:
     """Scenario files below `folder`, skipping hidden folders (.git, .venv) and not following
-    symlinked folders, so a link loop cannot hang it."""
+    symlinked folders, so a link loop cannot hang it. An unreadable folder is a problem."""
+
+    def unreadable(exc: OSError) -> None:
+        where = str(exc.filename or folder)
+        problems.append(Diagnostic(Pos(where, 1, 1), f"cannot read this folder: {exc.strerror or exc}", code="file"))
+
     found: list[Path] = []
-    for root, dirs, names in os.walk(folder):
+    for root, dirs, names in os.walk(folder, onerror=unreadable):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         found.extend(Path(root, n) for n in sorted(names) if fnmatch.fnmatch(n, SCENARIO_GLOB))
     return found

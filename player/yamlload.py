@@ -19,16 +19,8 @@ import yaml
 from .model import Diagnostic, Pos
 
 __all__ = [
-    "Node",
-    "Document",
-    "YamlError",
-    "SourceError",
-    "read_source",
-    "parse_yaml",
-    "MAX_FILE_BYTES",
-    "MAX_DEPTH",
-    "MAX_ALIASES",
-    "MAX_ALIAS_NODES",
+    "Node", "Document", "YamlError", "SourceError", "read_source", "parse_yaml",
+    "MAX_FILE_BYTES", "MAX_DEPTH", "MAX_ALIASES", "MAX_ALIAS_NODES",
 ]
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -117,9 +109,7 @@ def read_source(path: Path) -> bytes:
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror or exc}") from None
     if len(data) > MAX_FILE_BYTES:
-        raise SourceError(
-            f"file is larger than {MAX_FILE_BYTES // 1024} KiB", "split it with `include`"
-        )
+        raise SourceError(f"file is larger than {MAX_FILE_BYTES // 1024} KiB", "split it with `include`")
     return data
 
 

@@ -9,7 +9,7 @@ import pytest
 from player import protocol
 from player.model import At, Cue, Interrupt, Pause, Play, Say, Send, WaitFor
 from player.plan import audio_message_bytes, build_plan, speech_seconds
-from tests.model_support import pos, scenario_of
+from model_support import pos, scenario_of
 
 
 def test_text_length_follows_words_per_minute() -> None:

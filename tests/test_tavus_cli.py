@@ -26,7 +26,7 @@ def _make_run(fake: FakeTavus, ledger_path: Path, *, name: str = "Demo") -> tupl
 def test_conversations_list_text_json_and_active(run_cli: Run, fake: FakeTavus, isolated_env: Path) -> None:
     _, live = _make_run(fake, isolated_env)
     _, ended = _make_run(fake, isolated_env, name="Old")
-    fake._finish(ended, "ended")
+    fake.end(ended)
 
     result = run_cli("conversations", "list")
     assert result.code == 0
@@ -54,7 +54,9 @@ def test_conversations_end(run_cli: Run, fake: FakeTavus, isolated_env: Path) ->
     result = run_cli("conversations", "end", live, "c-nope")  # again: fine; unknown: an error
     assert result.code == 3
     assert result.out == f"ended {live}\n"
-    assert result.err == "echo-player: error: c-nope: Tavus API error 404: Conversation not found (POST /v2/conversations/c-nope/end)\n"
+    assert result.err == (
+        "echo-player: error: c-nope: Tavus API error 404: Conversation not found (POST /v2/conversations/c-nope/end)\n"
+    )
 
 
 def test_a_401_prints_one_line_without_the_key_and_exits_3(run_cli: Run) -> None:
@@ -63,7 +65,8 @@ def test_a_401_prints_one_line_without_the_key_and_exits_3(run_cli: Run) -> None
     assert result.code == 3
     assert result.out == ""
     assert result.err.count("\n") == 1 and secret not in result.err
-    assert result.err.startswith("echo-player: error: Tavus API error 401: Invalid access token (GET /v2/conversations)")
+    expected = "echo-player: error: Tavus API error 401: Invalid access token (GET /v2/conversations)"
+    assert result.err.startswith(expected)
 
 
 def test_key_problems_are_one_line_errors(run_cli: Run, tmp_path: Path) -> None:
@@ -80,7 +83,9 @@ def test_api_key_file_is_used(run_cli: Run, fake: FakeTavus, tmp_path: Path) -> 
     assert result.code == 0
 
 
-def test_cleanup_after_a_crash_ends_and_deletes_everything_it_lists(run_cli: Run, fake: FakeTavus, isolated_env: Path) -> None:
+def test_cleanup_after_a_crash_ends_and_deletes_everything_it_lists(
+    run_cli: Run, fake: FakeTavus, isolated_env: Path
+) -> None:
     # A real crash: another process creates a persona and a conversation, then dies unclean.
     script = (
         "import os, sys\n"
@@ -91,7 +96,9 @@ def test_cleanup_after_a_crash_ends_and_deletes_everything_it_lists(run_cli: Run
         "os._exit(137)\n"
     )
     env = dict(os.environ, TAVUS_API_KEY=fake.api_key, TAVUS_API_URL=fake.base_url)
-    crashed = subprocess.run([sys.executable, "-c", script, REPLICA], env=env, capture_output=True, text=True, timeout=60)
+    crashed = subprocess.run(
+        [sys.executable, "-c", script, REPLICA], env=env, capture_output=True, text=True, timeout=60
+    )
     assert crashed.returncode == 137, crashed.stderr
     assert len(Ledger(isolated_env).entries()) == 2 and fake.state.live_count() == 1
 
@@ -136,7 +143,8 @@ def test_cleanup_reports_a_failure_and_exits_3(run_cli: Run, fake: FakeTavus, is
     fake.faults.fail(1, status=409, message="Conversation is busy", method="POST", path=f"/v2/conversations/{live}/end")
     result = run_cli("cleanup")
     assert result.code == 3
-    assert f"end conversation {live}" in result.err and "failed: Tavus API error 409: Conversation is busy" in result.err
+    assert f"end conversation {live}" in result.err
+    assert "failed: Tavus API error 409: Conversation is busy" in result.err
     assert "delete persona" in result.out and "1 done" in result.out and "1 failed" in result.out
     assert [e.kind for e in Ledger(isolated_env).entries()] == ["conversation"]  # kept for next time
 
@@ -164,7 +172,9 @@ def test_doctor_says_what_is_missing_and_how_to_fix_it(run_cli: Run, fake: FakeT
     assert "FAIL  API key" in result.out and "skip  key accepted" in result.out
 
 
-def test_cleanup_leaves_a_run_in_progress_alone_unless_forced(run_cli: Run, fake: FakeTavus, isolated_env: Path) -> None:
+def test_cleanup_leaves_a_run_in_progress_alone_unless_forced(
+    run_cli: Run, fake: FakeTavus, isolated_env: Path
+) -> None:
     # A live run: another process creates, then waits (as a run does while it plays).
     script = (
         "import sys\n"

@@ -131,7 +131,9 @@ def test_deleting_a_live_conversation_ends_it(client: TavusClient, fake: FakeTav
     assert fake.state.live_count() == 0
 
 
-def test_test_mode_conversation_is_born_ended_and_not_ledgered(client: TavusClient, fake: FakeTavus, ledger: Ledger) -> None:
+def test_test_mode_conversation_is_born_ended_and_not_ledgered(
+    client: TavusClient, fake: FakeTavus, ledger: Ledger
+) -> None:
     persona = client.create_persona("P", replica_id=REPLICA)
     conv = client.create_conversation(persona.id, test_mode=True)
     assert conv.status == "ended"

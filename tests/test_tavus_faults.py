@@ -107,7 +107,9 @@ def test_connection_refused_is_a_network_error(ledger: Ledger) -> None:
 # -- creates whose outcome is unknown -------------------------------------------------------
 
 
-def test_lost_create_response_leaves_exactly_one_live_conversation(client: TavusClient, fake: FakeTavus, ledger: Ledger) -> None:
+def test_lost_create_response_leaves_exactly_one_live_conversation(
+    client: TavusClient, fake: FakeTavus, ledger: Ledger
+) -> None:
     persona = _persona(client)
     fake.faults.lose_response(1, path=CONVERSATIONS)
     conv = client.create_conversation(persona, name="Demo")
@@ -213,7 +215,9 @@ def test_rooms_open_on_create_and_close_on_end(ledger: Ledger) -> None:
 
 
 def test_a_room_that_cannot_open_fails_the_create_cleanly(ledger: Ledger) -> None:
-    with FakeTavus(rooms=RecordingRooms(fail=True)) as server, TavusClient(make_settings(server), ledger=ledger) as client:
+    with FakeTavus(rooms=RecordingRooms(fail=True)) as server, TavusClient(
+        make_settings(server), ledger=ledger
+    ) as client:
         persona = client.create_persona("P", replica_id=REPLICA)
         with pytest.raises(ServerError):
             client.create_conversation(persona.id)
@@ -247,12 +251,15 @@ def test_fake_answers_with_tavus_status_codes_and_bodies(fake: FakeTavus) -> Non
         listed = http.get("/v2/personas", headers=key, params={"limit": 1, "page": 1}).json()
         assert listed["total_count"] == 1 and listed["data"][0]["persona_id"] == pid
         assert http.get("/v2/personas", headers=key, params={"page": 2, "limit": 1}).json()["data"] == []
-        assert http.post("/v2/personas", headers=key, json={"pipeline_mode": "nope"}).json() == {"error": "Invalid pipeline_mode"}
+        bad_mode = http.post("/v2/personas", headers=key, json={"pipeline_mode": "nope"})
+        assert (bad_mode.status_code, bad_mode.json()) == (400, {"error": "Invalid pipeline_mode"})
         assert http.post("/v2/personas", headers=key, content=b"{oops").json() == {"error": "Invalid JSON body"}
         fake.state.max_concurrent = 0
         refused = http.post("/v2/conversations", headers=key, json={"persona_id": pid, "replica_id": REPLICA})
-        assert (refused.status_code, refused.json()) == (400, {"message": "User has reached maximum concurrent conversations"})
-        test_mode = http.post("/v2/conversations", headers=key, json={"persona_id": pid, "replica_id": REPLICA, "test_mode": True})
+        limit = {"message": "User has reached maximum concurrent conversations"}
+        assert (refused.status_code, refused.json()) == (400, limit)
+        body = {"persona_id": pid, "replica_id": REPLICA, "test_mode": True}
+        test_mode = http.post("/v2/conversations", headers=key, json=body)
         assert test_mode.json()["status"] == "ended"  # test_mode takes no concurrency slot
         deleted = http.delete(f"/v2/personas/{pid}", headers=key)
         assert (deleted.status_code, deleted.content) == (204, b"")

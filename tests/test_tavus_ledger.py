@@ -146,10 +146,12 @@ def test_settings_from_env_and_key_file(tmp_path: Path) -> None:
     assert (s.api_key, s.base_url, s.api) == ("k1", "https://tavusapi.com", "personas")
     key_file = tmp_path / "key"
     key_file.write_text("k2\n")
-    s = TavusSettings.from_env(api_key_file=key_file, api="PALS", environ={"TAVUS_API_KEY": "k1", "TAVUS_API_URL": "https://x.example/v2/"})
+    env = {"TAVUS_API_KEY": "k1", "TAVUS_API_URL": "https://x.example/v2/"}
+    s = TavusSettings.from_env(api_key_file=key_file, api="PALS", environ=env)
     assert (s.api_key, s.base_url, s.api) == ("k2", "https://x.example", "pals")
     assert TavusSettings.from_env(environ={"TAVUS_API_KEY": "k", "TAVUS_API": "pals"}).api == "pals"
-    assert TavusSettings.from_env(environ={"TAVUS_API_KEY": "k", "TAVUS_API_URL": "http://127.0.0.1:8"}).base_url == "http://127.0.0.1:8"
+    local = TavusSettings.from_env(environ={"TAVUS_API_KEY": "k", "TAVUS_API_URL": "http://127.0.0.1:8"})
+    assert local.base_url == "http://127.0.0.1:8"
 
 
 def test_settings_refusals(tmp_path: Path) -> None:
@@ -179,7 +181,9 @@ def test_settings_repr_masks_the_key() -> None:
 
 
 def test_models_parse_both_vocabularies() -> None:
-    legacy = Persona.from_api({"persona_id": "p1", "persona_name": "A", "default_replica_id": "r1", "layers": {"tts": {}}})
+    legacy = Persona.from_api(
+        {"persona_id": "p1", "persona_name": "A", "default_replica_id": "r1", "layers": {"tts": {}}}
+    )
     pal = Persona.from_api({"pal_id": "p1", "pal_name": "A", "default_face_id": "r1", "layers": {"tts": {}}})
     assert legacy == pal
     assert Conversation.from_api({"conversation_id": "c", "pal_id": "p", "face_id": "r"}).replica_id == "r"

@@ -175,9 +175,13 @@ def _check_ledger(report: _Report, *_: object) -> None:
         report("FAIL", "ledger", str(exc))
         return
     elsewhere = f" ({others} for other API URLs)" if others else ""
-    if mine:
-        report("FAIL", "ledger", f"{len(mine)} resource(s) left by earlier runs in {ledger.path}{elsewhere}",
+    running = sum(1 for e in mine if e.owner_running())
+    left = len(mine) - running
+    if left:
+        report("FAIL", "ledger", f"{left} resource(s) left by earlier runs in {ledger.path}{elsewhere}",
                "echo-player cleanup (see what it would do with --dry-run)")
+    elif running:
+        report("ok", "ledger", f"{running} resource(s) of a run in progress ({ledger.path}){elsewhere}")
     else:
         report("ok", "ledger", f"empty ({ledger.path}){elsewhere}")
 

@@ -198,7 +198,7 @@ class _CallClient:
                 raise LookupError(f"no room at {url}")
             room.connect(self)
         except LookupError as exc:
-            error = f"Connection(Api(RoomLookup(RoomInfoFetchFailed(NotFound({str(exc)!r})))))"
+            error = f'Connection(Api(RoomLookup(RoomInfoFetchFailed(NotFound("{exc}")))))'
             t = time.monotonic() + self._core.join_failure_delay
             self._core.call_at(t, self._invoke, "on_error", (f"Failed to fetch room information: {exc}",))
             self._core.call_at(t, self._set_state, "leaving")

@@ -218,7 +218,7 @@ class Replica:
                 times.append(u._pending[0][0])
             if u._seg is not None:
                 times.append(u._seg[0] + u._playable() - u._seg[1])  # the buffer runs dry
-            else:
+            elif not u._pending:
                 times.append(u._last_input + self.settings.done_timeout)
         times.extend(self._mic_deadlines())
         return min(times) if times else None

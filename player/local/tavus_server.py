@@ -197,17 +197,17 @@ class FakeState:
 # -- the server -----------------------------------------------------------------------------
 
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
-    ("GET", re.compile(r"/v2/replicas"), "list_replicas"),
-    ("GET", re.compile(r"/v2/replicas/(?P<id>[^/]+)"), "get_replica"),
-    ("POST", re.compile(r"/v2/(?P<vocab>personas|pals)"), "create_persona"),
-    ("GET", re.compile(r"/v2/(?P<vocab>personas|pals)"), "list_personas"),
-    ("GET", re.compile(r"/v2/(?P<vocab>personas|pals)/(?P<id>[^/]+)"), "get_persona"),
-    ("DELETE", re.compile(r"/v2/(?P<vocab>personas|pals)/(?P<id>[^/]+)"), "delete_persona"),
-    ("POST", re.compile(r"/v2/conversations"), "create_conversation"),
-    ("GET", re.compile(r"/v2/conversations"), "list_conversations"),
-    ("GET", re.compile(r"/v2/conversations/(?P<id>[^/]+)"), "get_conversation"),
-    ("DELETE", re.compile(r"/v2/conversations/(?P<id>[^/]+)"), "delete_conversation"),
-    ("POST", re.compile(r"/v2/conversations/(?P<id>[^/]+)/end"), "end_conversation"),
+    ("GET", re.compile(r"/v2/replicas"), "_list_replicas"),
+    ("GET", re.compile(r"/v2/replicas/(?P<id>[^/]+)"), "_get_replica"),
+    ("POST", re.compile(r"/v2/(?P<vocab>personas|pals)"), "_create_persona"),
+    ("GET", re.compile(r"/v2/(?P<vocab>personas|pals)"), "_list_personas"),
+    ("GET", re.compile(r"/v2/(?P<vocab>personas|pals)/(?P<id>[^/]+)"), "_get_persona"),
+    ("DELETE", re.compile(r"/v2/(?P<vocab>personas|pals)/(?P<id>[^/]+)"), "_delete_persona"),
+    ("POST", re.compile(r"/v2/conversations"), "_create_conversation"),
+    ("GET", re.compile(r"/v2/conversations"), "_list_conversations"),
+    ("GET", re.compile(r"/v2/conversations/(?P<id>[^/]+)"), "_get_conversation"),
+    ("DELETE", re.compile(r"/v2/conversations/(?P<id>[^/]+)"), "_delete_conversation"),
+    ("POST", re.compile(r"/v2/conversations/(?P<id>[^/]+)/end"), "_end_conversation"),
 ]
 
 
@@ -278,24 +278,28 @@ class FakeTavus:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
+    def end(self, conversation_id: str) -> None:
+        """End a conversation from Tavus's side, as a timeout would (closes its room)."""
+        self._finish(conversation_id, "ended")
+
     def calls(self, method: str, path: str) -> int:
         """How many requests reached `path` (exact, without the query) with `method`."""
         return sum(1 for m, p in list(self._arrivals) if m == method and p == path)
 
-    # endpoints: each returns (status, body) or raises HttpError
+    # endpoints (private: reached over HTTP only): each returns (status, body) or raises HttpError
 
-    def list_replicas(self, _m: dict[str, str], query: dict[str, list[str]], _b: Any) -> tuple[int, Any]:
+    def _list_replicas(self, _m: dict[str, str], query: dict[str, list[str]], _b: Any) -> tuple[int, Any]:
         with self.state.lock:
             return 200, _page(list(self.state.replicas.values()), query)
 
-    def get_replica(self, m: dict[str, str], _q: dict[str, list[str]], _b: Any) -> tuple[int, Any]:
+    def _get_replica(self, m: dict[str, str], _q: dict[str, list[str]], _b: Any) -> tuple[int, Any]:
         with self.state.lock:
             replica = self.state.replicas.get(m["id"])
         if replica is None:
             raise HttpError(404, {"error": "Replica not found"})
         return 200, dict(replica, training_progress="100/100" if replica["status"] == "completed" else "42/100")
 
-    def create_persona(self, m: dict[str, str], _q: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+    def _create_persona(self, m: dict[str, str], _q: dict[str, list[str]], body: Any) -> tuple[int, Any]:
         pals = m["vocab"] == "pals"
         name = body.get("pal_name" if pals else "persona_name")
         mode = body.get("pipeline_mode", "full")
@@ -318,25 +322,25 @@ class FakeTavus:
         return 200, {"pal_id" if pals else "persona_id": pid, "pal_name" if pals else "persona_name": name,
                      "created_at": now}
 
-    def list_personas(self, m: dict[str, str], query: dict[str, list[str]], _b: Any) -> tuple[int, Any]:
+    def _list_personas(self, m: dict[str, str], query: dict[str, list[str]], _b: Any) -> tuple[int, Any]:
         with self.state.lock:
             views = [self.state.persona_view(p, m["vocab"]) for p in self.state.personas.values()]
         return 200, _page(views, query)
 
-    def get_persona(self, m: dict[str, str], _q: dict[str, list[str]], _b: Any) -> tuple[int, Any]:
+    def _get_persona(self, m: dict[str, str], _q: dict[str, list[str]], _b: Any) -> tuple[int, Any]:
         with self.state.lock:
             persona = self.state.personas.get(m["id"])
             if persona is None:
                 raise HttpError(404, {"error": "Persona not found"})
             return 200, self.state.persona_view(persona, m["vocab"])
 
-    def delete_persona(self, m: dict[str, str], _q: dict[str, list[str]], _b: Any) -> tuple[int, Any]:
+    def _delete_persona(self, m: dict[str, str], _q: dict[str, list[str]], _b: Any) -> tuple[int, Any]:
         with self.state.lock:
             if self.state.personas.pop(m["id"], None) is None:
                 raise HttpError(404, {"error": "Persona not found"})
         return 204, None
 
-    def create_conversation(self, _m: dict[str, str], _q: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+    def _create_conversation(self, _m: dict[str, str], _q: dict[str, list[str]], body: Any) -> tuple[int, Any]:
         vocab = "pals" if "pal_id" in body or "face_id" in body else "personas"
         persona_id = body.get("pal_id", body.get("persona_id"))
         props = body.get("properties") or {}
@@ -387,21 +391,21 @@ class FakeTavus:
         return 200, {k: view[k] for k in ("conversation_id", "conversation_name", "conversation_url", "status",
                                           "callback_url", "created_at", "meeting_token") if k in view}
 
-    def list_conversations(self, _m: dict[str, str], query: dict[str, list[str]], _b: Any) -> tuple[int, Any]:
+    def _list_conversations(self, _m: dict[str, str], query: dict[str, list[str]], _b: Any) -> tuple[int, Any]:
         status = (query.get("status") or [None])[0]
         with self.state.lock:
             views = [self.state.conversation_view(c) for c in self.state.conversations.values()
                      if status is None or c["status"] == status]
         return 200, _page(views, query)
 
-    def get_conversation(self, m: dict[str, str], _q: dict[str, list[str]], _b: Any) -> tuple[int, Any]:
+    def _get_conversation(self, m: dict[str, str], _q: dict[str, list[str]], _b: Any) -> tuple[int, Any]:
         with self.state.lock:
             conv = self.state.conversations.get(m["id"])
             if conv is None:
                 raise HttpError(404, {"error": "Conversation not found"})
             return 200, self.state.conversation_view(conv)
 
-    def end_conversation(self, m: dict[str, str], _q: dict[str, list[str]], _b: Any) -> tuple[int, Any]:
+    def _end_conversation(self, m: dict[str, str], _q: dict[str, list[str]], _b: Any) -> tuple[int, Any]:
         with self.state.lock:
             conv = self.state.conversations.get(m["id"])
             if conv is None:
@@ -411,7 +415,7 @@ class FakeTavus:
         self._finish(m["id"], "ended")
         return 200, None
 
-    def delete_conversation(self, m: dict[str, str], _q: dict[str, list[str]], _b: Any) -> tuple[int, Any]:
+    def _delete_conversation(self, m: dict[str, str], _q: dict[str, list[str]], _b: Any) -> tuple[int, Any]:
         with self.state.lock:
             if m["id"] not in self.state.conversations:
                 raise HttpError(404, {"error": "Conversation not found"})
@@ -445,7 +449,7 @@ class FakeTavus:
             if match:
                 known_path = True
                 if route_method == method:
-                    if handler.startswith("create_") and not isinstance(body, dict):
+                    if handler.startswith("_create_") and not isinstance(body, dict):
                         raise _bad("Invalid JSON body")
                     return getattr(self, handler)(match.groupdict(), query, body)
         raise HttpError(405 if known_path else 404, {"error": "Method not allowed" if known_path else "Not found"})

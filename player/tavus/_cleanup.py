@@ -63,7 +63,8 @@ def cleanup(
         owner = next((running[k] for k in item.entry_keys if k in running), None)
         if owner is not None or tag_run(item.name) in running_tags:
             pid = owner.pid if owner else next(e.pid for e in running.values() if e.run_tag == tag_run(item.name))
-            done.append(replace(item, action="skip", outcome=f"a run in progress owns it (pid {pid}); --force to include"))
+            outcome = f"a run in progress owns it (pid {pid}); --force to include"
+            done.append(replace(item, action="skip", outcome=outcome))
         else:
             done.append(_with(item, "would" if dry_run else _apply(client, item, entries)))
     return done

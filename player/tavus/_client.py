@@ -6,8 +6,10 @@ arrives; ending or deleting forgets it. Synchronous: the player calls it from wo
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
+import time
 from dataclasses import replace
 from typing import Any, Callable, Iterator, Mapping
 from urllib.parse import quote
@@ -39,13 +41,14 @@ class TavusClient:
     ) -> None:
         """`ledger` defaults to Ledger.from_env(); `run_tag` (lowercase letters and digits)
         defaults to a random one and goes into every created name."""
+        if run_tag is not None and not re.fullmatch(r"[0-9a-z]{1,32}", run_tag):
+            raise ValueError(f"run_tag must be 1-32 lowercase letters or digits, got {run_tag!r}")
         self.settings = settings
         self.ledger = ledger if ledger is not None else Ledger.from_env()
         self.run_tag = run_tag or secrets.token_hex(4)
         self._creates = 0
         self._count_lock = threading.Lock()
-        extra = {"sleep": sleep} if sleep is not None else {}
-        self._req = Requester(settings, transport=transport, **extra)
+        self._req = Requester(settings, transport=transport, sleep=sleep or time.sleep)
 
     def __repr__(self) -> str:
         return f"TavusClient(base_url={self.base_url!r}, api={self.api!r}, run_tag={self.run_tag!r})"

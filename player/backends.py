@@ -1,0 +1,68 @@
+"""Where a playback happens: the real Tavus API and Daily, or the built-in local replica.
+
+Both give the session the same two things: a TavusClient (the local one talks to the fake Tavus
+server on 127.0.0.1 over a real socket) and a factory of room transports. The session cannot
+tell them apart except through `local` and `room_report`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
+
+if TYPE_CHECKING:
+    from .local.rooms import RoomRegistry
+    from .tavus import TavusClient
+    from .transport.base import Transport
+
+__all__ = ["Backend", "tavus_backend", "local_backend", "open_backend"]
+
+
+@dataclass
+class Backend:
+    client: "TavusClient"
+    transport: Callable[[], "Transport"]
+    local: bool
+    rooms: "RoomRegistry | None" = None
+
+    def room_report(self, conversation_id: str | None) -> Mapping[str, Any] | None:
+        """What the local replica observed (underruns, violations); None on Daily."""
+        if self.rooms is None or conversation_id is None:
+            return None
+        room = self.rooms.find(conversation_id)
+        if room is None:
+            return None
+        return {"underruns": room.underruns, "violations": len(room.violations)}
+
+
+@contextlib.contextmanager
+def tavus_backend(*, api_key_file: str | None = None, api: str | None = None) -> Iterator[Backend]:
+    from .tavus import TavusClient, TavusSettings
+    from .transport.daily import DailyTransport
+
+    with TavusClient(TavusSettings.from_env(api_key_file=api_key_file, api=api)) as client:
+        yield Backend(client=client, transport=DailyTransport, local=False)
+
+
+@contextlib.contextmanager
+def local_backend(*, api: str | None = None, room_settings: Any = None) -> Iterator[Backend]:
+    """The fake Tavus server on an ephemeral loopback port, whose conversations open local
+    rooms, and transports that reach those rooms through the daily-compatible fake."""
+    from .local.rooms import RoomRegistry
+    from .local.tavus_server import FakeTavus
+    from .tavus import Ledger, TavusClient, TavusSettings
+    from .transport.local import local_transport
+
+    server_box: list[FakeTavus] = []
+    rooms = RoomRegistry(room_settings, on_ended=lambda cid: server_box[0].end(cid) if server_box else None)
+    with FakeTavus(rooms=rooms) as server:
+        server_box.append(server)
+        settings = TavusSettings(api_key=server.api_key, base_url=server.base_url, api=api or "personas")
+        # The fake server's state dies with this process: nothing for `cleanup` to remember.
+        with TavusClient(settings, ledger=Ledger(None)) as client:
+            yield Backend(client=client, transport=lambda: local_transport(rooms), local=True, rooms=rooms)
+
+
+def open_backend(*, local: bool, api_key_file: str | None = None, api: str | None = None) -> contextlib.AbstractContextManager[Backend]:
+    return local_backend(api=api) if local else tavus_backend(api_key_file=api_key_file, api=api)

@@ -1,0 +1,96 @@
+"""DailyTransport on the REAL daily-python, offline: join failures and microphone pacing.
+
+test_unreachable_room_fails_with_one_line_SLOW_19s takes about 19 s: daily-core gives up on
+an unreachable room only after its own retry budget (measured: 19.0 s, loopback URL or not;
+RES_OPTIONS and a proxy do not shorten it), and there is no faster real failure of that kind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+
+import daily
+import pytest
+
+from player import protocol
+from player.errors import JoinError
+from player.transport import DailyTransport, init_daily
+from player.transport.base import ROOM_ERROR
+
+from room_support import silence
+
+init_daily(daily)
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def _join_error(url: str) -> tuple[str, float, list[str]]:
+    transport = DailyTransport()  # the real daily module, imported lazily
+    transport.send(protocol.interrupt("c1"))  # queued: must not surface as ChannelNotOpen
+    began = time.monotonic()
+    try:
+        with pytest.raises(JoinError) as info:
+            await transport.join(url)
+    finally:
+        elapsed = time.monotonic() - began
+        await transport.close()
+        await transport.close()
+    events = [transport.events.get_nowait().event_type for _ in range(transport.events.qsize())]
+    return str(info.value), elapsed, events
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("not a url", 'could not join not a url: not a valid room URL (not a url)'),
+        ("local://echo-player/c1", "could not join local://echo-player/c1: not a valid room URL"),
+    ],
+)
+def test_invalid_urls_fail_at_once_with_one_line(url: str, expected: str) -> None:
+    message, elapsed, events = asyncio.run(_join_error(url))
+    assert message.startswith(expected) and "\n" not in message
+    assert elapsed < 3.0
+    assert ROOM_ERROR not in events
+
+
+def test_unreachable_room_fails_with_one_line_SLOW_19s(capfd: pytest.CaptureFixture[str]) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/room"
+    message, elapsed, events = asyncio.run(_join_error(url))
+    assert message.startswith(f"could not join {url}: room lookup failed (")
+    assert "\n" not in message and len(message) < 300
+    assert elapsed < 45.0
+    assert ROOM_ERROR not in events
+    assert '"level":"ERROR"' not in capfd.readouterr().err  # daily-core's log lines are silenced
+
+
+def test_microphone_writes_are_paced_by_the_real_custom_audio_source() -> None:
+    async def main() -> tuple[float, float, float]:
+        transport = DailyTransport(microphone_piece=0.02)
+        try:
+            mic = await transport.open_microphone(24000)  # update_inputs works before a join
+            began = time.monotonic()
+            await mic.write(silence(0.5))
+            paced = time.monotonic() - began
+            # Cancelling a long write stops it between 20 ms pieces, not after the whole 2 s.
+            task = asyncio.create_task(mic.write(silence(2.0)))
+            await asyncio.sleep(0.2)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            began = time.monotonic()
+            await mic.write(silence(0.1))  # waits only for the piece in flight
+            after_cancel = time.monotonic() - began
+            return paced, after_cancel, mic.sample_rate
+        finally:
+            await transport.close()
+
+    paced, after_cancel, rate = asyncio.run(main())
+    assert rate == 24000
+    assert paced == pytest.approx(0.5, abs=0.1)
+    assert after_cancel < 0.3
