@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 if TYPE_CHECKING:
     from .local.rooms import RoomRegistry
+    from .local.tavus_server import FakeTavus
     from .tavus import TavusClient
     from .transport.base import Transport
 
@@ -24,7 +25,8 @@ class Backend:
     client: "TavusClient"
     transport: Callable[[], "Transport"]
     local: bool
-    rooms: "RoomRegistry | None" = None
+    rooms: "RoomRegistry | None" = None  # local only: the replica's rooms
+    server: "FakeTavus | None" = None  # local only: the fake Tavus API the client talks to
 
     def room_report(self, conversation_id: str | None) -> Mapping[str, Any] | None:
         """What the local replica observed (underruns, violations); None on Daily."""
@@ -54,6 +56,7 @@ def local_backend(*, api: str | None = None, room_settings: Any = None) -> Itera
     from .tavus import Ledger, TavusClient, TavusSettings
     from .transport.local import local_transport
 
+    # A room that ends by itself (participant_left_timeout) ends its conversation on the server.
     server_box: list[FakeTavus] = []
     rooms = RoomRegistry(room_settings, on_ended=lambda cid: server_box[0].end(cid) if server_box else None)
     with FakeTavus(rooms=rooms) as server:
@@ -61,7 +64,7 @@ def local_backend(*, api: str | None = None, room_settings: Any = None) -> Itera
         settings = TavusSettings(api_key=server.api_key, base_url=server.base_url, api=api or "personas")
         # The fake server's state dies with this process: nothing for `cleanup` to remember.
         with TavusClient(settings, ledger=Ledger(None)) as client:
-            yield Backend(client=client, transport=lambda: local_transport(rooms), local=True, rooms=rooms)
+            yield Backend(client=client, transport=lambda: local_transport(rooms), local=True, rooms=rooms, server=server)
 
 
 def open_backend(*, local: bool, api_key_file: str | None = None, api: str | None = None) -> contextlib.AbstractContextManager[Backend]:

@@ -87,11 +87,13 @@ class Builder:
 
     def text(self, frame: Frame, path: Path_, value: Any) -> str:
         text, missing = substitute(str(value), frame.scope)
-        for name, offset in missing:
+        for name, _ in missing:
             pos = _token_pos(frame.doc, path, "${" + name + "}")
-            known = sorted(frame.scope)
-            hint = did_you_mean(name, known) or (
-                f"define it under `vars:` or pass --var {name}=..." if name else "write ${name}")
+            if not _VAR_NAME.match(name):
+                self.error(pos, f"invalid variable name ${{{name}}}", "names are letters, digits, _ and -; "
+                           "write $${ for a literal ${", code="var")
+                continue
+            hint = did_you_mean(name, sorted(frame.scope)) or f"define it under `vars:` or pass --var {name}=..."
             self.error(pos, f"undefined variable ${{{name}}}", hint, code="var")
         return text
 

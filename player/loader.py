@@ -143,7 +143,10 @@ class _Resolver:
             return
         display = os.path.normpath(os.path.join(os.path.dirname(frame.doc.file), written))
         target = safe_resolve(frame.base / written)
-        if target is None or not target.is_relative_to(self.root):
+        if target is None:
+            self.builder.error(value_pos, f"cannot include '{written}': not a usable file path", code="include")
+            return
+        if not target.is_relative_to(self.root):
             folder = os.path.dirname(self.stack[0][1]) or "."
             self.builder.error(value_pos, f"include '{written}' is outside the scenario's folder",
                                f"included files must be under {folder}/", code="include")
@@ -179,7 +182,7 @@ class _Resolver:
                 candidate = step.at.ref + id_suffix(iteration[:n])
                 if candidate in self.ids:
                     at = dataclasses.replace(step.at, ref=candidate)
-                    self.steps[index] = dataclasses.replace(step, at=at)  # type: ignore[arg-type]
+                    self.steps[index] = dataclasses.replace(step, at=at)
                     break
 
 

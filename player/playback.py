@@ -70,6 +70,7 @@ async def _main(session: Session, console: Console) -> Outcome:
             return
         caught.append(name)
         session.stop_audio()
+        session.log.write("signal", t=session.log.since_origin(loop.time()), signal=name)
         task.cancel()
 
     for sig in (signal.SIGINT, signal.SIGTERM):

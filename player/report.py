@@ -52,18 +52,22 @@ def _block(d: Diagnostic, color: bool) -> str:
 
 
 @functools.lru_cache(maxsize=32)
-def _source_lines(file: str) -> tuple[str, ...] | None:
+def _source_lines(file: str, mtime_ns: int, size: int) -> tuple[str, ...] | None:
+    """The file's lines; keyed on its modification time and size so an edit is seen."""
+    if size > _MAX_SOURCE:
+        return None
     try:
-        path = Path(file)
-        if path.stat().st_size > _MAX_SOURCE:
-            return None
-        return tuple(path.read_bytes().decode("utf-8", "replace").lstrip("\ufeff").splitlines())
+        return tuple(Path(file).read_bytes().decode("utf-8", "replace").lstrip("\ufeff").splitlines())
     except (OSError, ValueError):
         return None
 
 
 def _source_line(file: str, line: int) -> str | None:
-    lines = _source_lines(file)
+    try:
+        stat = Path(file).stat()
+    except (OSError, ValueError):
+        return None
+    lines = _source_lines(file, stat.st_mtime_ns, stat.st_size)
     if lines is None or not 0 < line <= len(lines):
         return None
     return lines[line - 1]

@@ -112,7 +112,8 @@ class Scheduler:
                 self._observer.step_started(record, planned, steps[i + 1] if i + 1 < len(steps) else None)
             anchor = await self._execute(planned, due, previous_actual)
             previous_actual = actual
-            due = anchor + step.gap / self._speed
+            due = anchor + (step.gap / self._speed if i + 1 < len(steps) else 0.0)
+        await sleep_until(due)  # the last step's hold (a trailing pause) is part of the run
         await self._finish()
         return self.records
 

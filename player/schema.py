@@ -38,7 +38,8 @@ def schema_text() -> str:
 
 @functools.lru_cache(maxsize=1)
 def load_schema() -> dict[str, Any]:
-    return json.loads(schema_text())
+    schema: dict[str, Any] = json.loads(schema_text())
+    return schema
 
 
 @functools.lru_cache(maxsize=None)
@@ -66,7 +67,7 @@ def check_document(doc: Document) -> list[Diagnostic]:
     is_step = _fast_check("#/definitions/step")
     bad = [i for i, step in enumerate(steps) if not is_step(step)]
     top = {**data, "steps": ["interrupt"] * len(steps)}  # valid stand-ins keep the indexes
-    errors = [(e, ()) for e in _validator().iter_errors(top)]
+    errors: list[tuple[Any, tuple[Any, ...]]] = [(e, ()) for e in _validator().iter_errors(top)]
     errors += [(e, ("steps", i)) for i in bad for e in _validator("#/definitions/step").iter_errors(steps[i])]
     return describe_errors(errors, doc)
 

@@ -78,8 +78,8 @@ def _translate(error: ValidationError, doc: Document, prefix: tuple[Any, ...]) -
         return [(Diagnostic(pos, f"{where} is missing the required key '{missing}'", code="schema"), "value", path)]
     if kind == "pattern":
         return [(_pattern(path, value, name, doc), "value", path)]
-    message, hint = _describe(error, value, name)
-    return [(Diagnostic(pos, message, hint, code="schema"), "value", path)]
+    text, advice = _describe(error, value, name)
+    return [(Diagnostic(pos, text, advice, code="schema"), "value", path)]
 
 
 def _describe(error: ValidationError, value: Any, name: str) -> tuple[str, str | None]:

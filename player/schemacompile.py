@@ -67,8 +67,8 @@ class _Compiler:
             return lambda v: False
         if "$ref" in schema:
             return self._ref(schema["$ref"])
-        checks = [self._keyword(k, schema[k], schema) for k in schema if k not in _ANNOTATIONS]
-        checks = [c for c in checks if c is not None]
+        compiled = [self._keyword(k, schema[k], schema) for k in schema if k not in _ANNOTATIONS]
+        checks = [c for c in compiled if c is not None]
         if len(checks) == 1:
             return checks[0]
         return lambda v: all(check(v) for check in checks)
@@ -107,8 +107,8 @@ class _Compiler:
             return lambda v: not isinstance(v, list) or all(item(x) for x in v)
         if key == "enum":
             if all(isinstance(choice, str) for choice in value):
-                names = frozenset(value)
-                return lambda v: isinstance(v, str) and v in names
+                choices = frozenset(value)
+                return lambda v: isinstance(v, str) and v in choices
             return lambda v: any(_equal(v, choice) for choice in value)
         if key == "const":
             return lambda v: _equal(v, value)

@@ -35,6 +35,7 @@ _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": Fals
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
 _SPECIAL = {".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf"), ".nan": float("nan")}
+_TAGGED: dict[str, type | tuple[type, ...]] = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}
 _BOMS = {b"\xff\xfe": "UTF-16", b"\xfe\xff": "UTF-16", b"\x00\x00\xfe\xff": "UTF-32"}
 PathKey = Sequence["str | int"]
 
@@ -108,6 +109,8 @@ def read_source(path: Path) -> bytes:
         raise SourceError("is a directory, not a file") from None
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror or exc}") from None
+    except ValueError:  # a NUL byte in the path
+        raise SourceError("not a usable file path") from None
     if len(data) > MAX_FILE_BYTES:
         raise SourceError(f"file is larger than {MAX_FILE_BYTES // 1024} KiB", "split it with `include`")
     return data
@@ -128,7 +131,7 @@ def parse_yaml(source: bytes | str, file: str) -> Document:
         line, col = _line_col(text, where)
         message = f"not valid YAML text: {getattr(exc, 'reason', exc)}"
         raise YamlError(Diagnostic(Pos(file, line, col), message, code="yaml")) from None
-    return Document(file, text, root, _Materializer(file).build(root))
+    return Document(file, text, root, _Materializer().build(root))
 
 
 def _decode(data: bytes, file: str) -> str:
@@ -249,11 +252,12 @@ class _Composer:
         kind = tag[len(_TAG):] if tag.startswith(_TAG) else None
         if tag == "!" or kind == "str":
             return value
-        resolved = _resolve_plain(value)
-        expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}.get(kind or "")
+        resolved: Any = _resolve_plain(value)
+        expected = _TAGGED.get(kind or "")
         if expected is None:
             raise self._error(event, f"unsupported YAML tag {tag}")
-        if not isinstance(resolved, expected) or (kind in ("int", "float") and isinstance(resolved, bool)):
+        valid = isinstance(resolved, expected) and not (kind in ("int", "float") and isinstance(resolved, bool))
+        if not valid:
             raise self._error(event, f"'{value}' is not a valid !!{kind}")
         return float(resolved) if kind == "float" else resolved
 
@@ -277,8 +281,7 @@ def _resolve_plain(text: str) -> Any:
 class _Materializer:
     """Node tree -> plain data, counting what aliases add so shared subtrees cannot explode."""
 
-    def __init__(self, file: str) -> None:
-        self.file = file
+    def __init__(self) -> None:
         self.seen: set[int] = set()
         self.extra = 0
 
@@ -286,9 +289,8 @@ class _Materializer:
         if id(node) in self.seen:  # a second visit is an alias expansion
             self.extra += 1
             if self.extra > MAX_ALIAS_NODES:
-                raise YamlError(
-                    Diagnostic(node.pos, "YAML aliases expand to too many nodes", "write the values out", code="limit")
-                )
+                message = "YAML aliases expand to too many nodes"
+                raise YamlError(Diagnostic(node.pos, message, "write the values out", code="limit"))
         self.seen.add(id(node))
         if node.kind == "map":
             return {key: self.build(child) for key, child in node.value.items()}

@@ -141,3 +141,13 @@ def test_schema_command_prints_the_schema() -> None:
     result = run_cli(["schema"])
     assert result.code == 0
     assert json.loads(result.out) == load_schema()
+
+
+def test_the_packaged_schema_is_preferred(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.resources
+
+    (tmp_path / "_data").mkdir()
+    packaged = tmp_path / "_data" / "scenario.schema.json"
+    packaged.write_text("{}")
+    monkeypatch.setattr(importlib.resources, "files", lambda package: tmp_path)
+    assert schema_path() == packaged

@@ -170,3 +170,20 @@ def test_summarize_daily_error_makes_one_line() -> None:
     )
     assert summarize_daily_error(raw) == "room lookup failed (failed to lookup address information: Name or service not known)"
     assert summarize_daily_error("line one\nline two") == "line one line two"
+
+
+def test_with_a_replica_name_only_that_participant_counts_as_the_replica() -> None:
+    async def main(registry: Any) -> None:
+        wrong = local_transport(registry, replica_name="Somebody Else")
+        right = local_transport(registry, replica_name="Test Presenter")
+        await wrong.join(URL)
+        await right.join(URL)
+        event = await right.wait_for_replica(2.0)
+        assert event.participant is not None and event.participant["info"]["userName"] == "Test Presenter"
+        with pytest.raises(JoinError):
+            await wrong.wait_for_replica(0.2)  # `right` is remote to it, but not the persona
+        await wrong.close()
+        await right.close()
+
+    with local_room() as (registry, _):
+        asyncio.run(main(registry))

@@ -14,6 +14,14 @@ from .daily import DailyTransport
 __all__ = ["local_transport"]
 
 
-def local_transport(registry: RoomRegistry, *, join_timeout: float = 10.0, microphone_piece: float = 0.02) -> DailyTransport:
+def local_transport(
+    registry: RoomRegistry,
+    *,
+    join_timeout: float = 10.0,
+    microphone_piece: float = 0.02,
+    replica_name: str | None = None,
+) -> DailyTransport:
     """A transport that joins the registry's rooms (URLs from RoomRegistry.open_room)."""
-    return DailyTransport(FakeDaily(registry), join_timeout=join_timeout, microphone_piece=microphone_piece)
+    return DailyTransport(
+        FakeDaily(registry), join_timeout=join_timeout, microphone_piece=microphone_piece, replica_name=replica_name
+    )
