@@ -8,11 +8,13 @@ tell them apart except through `local` and `room_report`.
 from __future__ import annotations
 
 import contextlib
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 if TYPE_CHECKING:
     from .local.rooms import RoomRegistry
+    from .local.tavus_server import FakeTavus
     from .local.tavus_server import FakeTavus
     from .tavus import TavusClient
     from .transport.base import Transport
@@ -27,6 +29,7 @@ class Backend:
     local: bool
     rooms: "RoomRegistry | None" = None  # local only: the replica's rooms
     server: "FakeTavus | None" = None  # local only: the fake Tavus API the client talks to
+    default_replica_id: str | None = None  # used when the scenario names no replica
 
     def room_report(self, conversation_id: str | None) -> Mapping[str, Any] | None:
         """What the local replica observed (underruns, violations); None on Daily."""
@@ -44,7 +47,8 @@ def tavus_backend(*, api_key_file: str | None = None, api: str | None = None) ->
     from .transport.daily import DailyTransport
 
     with TavusClient(TavusSettings.from_env(api_key_file=api_key_file, api=api)) as client:
-        yield Backend(client=client, transport=DailyTransport, local=False)
+        replica = os.environ.get("TAVUS_REPLICA_ID") or None
+        yield Backend(client=client, transport=DailyTransport, local=False, default_replica_id=replica)
 
 
 @contextlib.contextmanager
@@ -64,7 +68,8 @@ def local_backend(*, api: str | None = None, room_settings: Any = None) -> Itera
         settings = TavusSettings(api_key=server.api_key, base_url=server.base_url, api=api or "personas")
         # The fake server's state dies with this process: nothing for `cleanup` to remember.
         with TavusClient(settings, ledger=Ledger(None)) as client:
-            yield Backend(client=client, transport=lambda: local_transport(rooms), local=True, rooms=rooms, server=server)
+            yield Backend(client=client, transport=lambda: local_transport(rooms), local=True, rooms=rooms,
+                          server=server, default_replica_id=next(iter(server.state.replicas)))
 
 
 def open_backend(*, local: bool, api_key_file: str | None = None, api: str | None = None) -> contextlib.AbstractContextManager[Backend]:

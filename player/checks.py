@@ -13,6 +13,7 @@ from typing import Iterable
 
 from . import protocol
 from .errors import AudioError, EchoPlayerError
+from .plan import audio_message_bytes, build_plan, text_message_bytes
 from .model import Diagnostic, Play, Pos, Say, Scenario, Send, Step
 from .schema_messages import did_you_mean
 
@@ -20,7 +21,6 @@ __all__ = ["check_scenario", "audio_chunk_bytes", "MAX_CALL_DURATION", "LENGTH_W
 
 MAX_CALL_DURATION = 3600  # Tavus' default and maximum, seconds
 LENGTH_WARNING_RATIO = 0.9  # warn when the estimate passes this share of max_call_duration
-_INFERENCE_ID = "0" * 32  # as long as the uuid4().hex ids the player sends
 
 
 def check_scenario(scenario: Scenario, *, estimate: bool = True) -> list[Diagnostic]:
@@ -33,9 +33,7 @@ def check_scenario(scenario: Scenario, *, estimate: bool = True) -> list[Diagnos
 
 def audio_chunk_bytes(sample_rate: int, chunk: float) -> int:
     """JSON size of one audio app message carrying `chunk` seconds (not the last: `done` false)."""
-    b64 = 4 * math.ceil(round(sample_rate * chunk) * 2 / 3)
-    message = protocol.echo_audio(protocol.PLACEHOLDER_CONVERSATION_ID, "A" * b64, sample_rate, _INFERENCE_ID, False)
-    return protocol.message_bytes(message)
+    return audio_message_bytes(round(sample_rate * chunk), sample_rate)
 
 
 def _at_refs(steps: tuple[Step, ...]) -> Iterable[Diagnostic]:
@@ -67,8 +65,7 @@ def _sizes(scenario: Scenario) -> Iterable[Diagnostic]:
     for step in scenario.steps:
         if isinstance(step, Say):
             for piece in step.texts:
-                message = protocol.echo_text(protocol.PLACEHOLDER_CONVERSATION_ID, piece, _INFERENCE_ID, False)
-                size = protocol.message_bytes(message)
+                size = text_message_bytes(piece)
                 if size > step.max_message_bytes:
                     yield Diagnostic(step.pos, f"this text makes a {size}-byte message, over max_message_bytes {step.max_message_bytes}",
                                      "split it into a list of pieces (say: [..., ...]), each sent as its own message", code="size")
@@ -134,8 +131,6 @@ def _audio_error(step: Play, exc: AudioError) -> Diagnostic:
 
 
 def _length(scenario: Scenario) -> Iterable[Diagnostic]:
-    from .plan import build_plan
-
     where = scenario.conversation.pos or Pos(str(scenario.path), 1, 1)
     try:
         plan = build_plan(scenario)

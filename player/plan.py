@@ -79,18 +79,19 @@ def speech_seconds(text: str, words_per_minute: float) -> float:
     return words * 60.0 / words_per_minute if words_per_minute > 0 else 0.0
 
 
-def text_message_bytes(text: str) -> int:
+def text_message_bytes(text: str, *, done: bool = False) -> int:
+    """JSON size of one text echo message (`done: false` is the larger)."""
     return protocol.message_bytes(
-        protocol.echo_text(protocol.PLACEHOLDER_CONVERSATION_ID, text, _SAMPLE_INFERENCE_ID, True)
+        protocol.echo_text(protocol.PLACEHOLDER_CONVERSATION_ID, text, _SAMPLE_INFERENCE_ID, done)
     )
 
 
-def audio_message_bytes(samples: int, sample_rate: int) -> int:
+def audio_message_bytes(samples: int, sample_rate: int, *, done: bool = False) -> int:
     """JSON size of one audio chunk message carrying `samples` s16le samples."""
     b64_len = 4 * math.ceil(samples * 2 / 3)
     return protocol.message_bytes(
         protocol.echo_audio(
-            protocol.PLACEHOLDER_CONVERSATION_ID, "A" * b64_len, sample_rate, _SAMPLE_INFERENCE_ID, True
+            protocol.PLACEHOLDER_CONVERSATION_ID, "A" * b64_len, sample_rate, _SAMPLE_INFERENCE_ID, done
         )
     )
 
@@ -105,7 +106,7 @@ def _play_traffic(step: Play, seconds: float, microphone: bool) -> tuple[int, in
     size = full * audio_message_bytes(per_chunk, step.sample_rate)
     if rest:
         size += audio_message_bytes(rest, step.sample_rate)
-    return count, size
+    return count, size - (1 if count else 0)  # the last one says `true`, a byte shorter than `false`
 
 
 def _default_clip_seconds(step: Play) -> float:
@@ -169,7 +170,7 @@ def _estimate(
     """(duration, hold, messages, bytes) of one step."""
     if isinstance(step, Say):
         duration = speech_seconds(step.text, step.words_per_minute)
-        size = sum(text_message_bytes(piece) for piece in step.texts)
+        size = sum(text_message_bytes(piece) for piece in step.texts) - 1  # the last says `true`
         return duration, _hold(step.wait, duration, 0.0), len(step.texts), size
     if isinstance(step, Play):
         duration = clip_seconds(step)

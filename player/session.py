@@ -13,9 +13,9 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
-from .errors import JoinError
+from .errors import JoinError, ScenarioError
 from .events import EventPump
-from .model import Play
+from .model import Diagnostic, Play, Pos
 from .plan import Plan
 from .runlog import RunLog
 from .scheduler import CueWaiter, Observer, Scheduler, StepRecord, on_event_logger
@@ -141,19 +141,35 @@ class Session:
                 )
         return clips
 
+    async def _check_replica(self) -> str | None:
+        """The replica to render with, checked before anything is created (and paid for)."""
+        conv = self.plan.scenario.conversation
+        replica = conv.replica_id or (conv.persona.replica_id if conv.persona else None) or self.backend.default_replica_id
+        where = conv.pos or Pos(str(self.plan.scenario.path), 1, 1)
+        if replica is None:
+            if conv.persona_id is None:  # a persona we create has no replica to fall back on
+                raise ScenarioError([Diagnostic(where, "no replica to render the conversation",
+                                                "set conversation.replica_id (or TAVUS_REPLICA_ID)", code="replica")])
+            return None
+        found = await asyncio.to_thread(self.backend.client.get_replica, replica)
+        if not found.usable:
+            raise ScenarioError([Diagnostic(where, f"replica {replica} is not ready (status {found.status})",
+                                            "pick a replica whose training has finished", code="replica")])
+        return replica
+
     async def _create(self) -> Any:
         client = self.backend.client
         conv = self.plan.scenario.conversation
+        replica = await self._check_replica()
         persona_id = conv.persona_id
         if persona_id is None:
             name = conv.persona.name if conv.persona else f"echo-player {self.plan.scenario.name}"
-            replica = conv.persona.replica_id if conv.persona else conv.replica_id
             persona = await asyncio.to_thread(client.create_persona, name, replica_id=replica, layers=_persona_layers(self.plan))
             self._persona_id = persona_id = persona.id
             self.outcome.persona_deleted = False
             self.log.write("persona", persona_id=persona.id, created=True)
         conversation = await asyncio.to_thread(
-            client.create_conversation, persona_id, replica_id=conv.replica_id,
+            client.create_conversation, persona_id, replica_id=conv.replica_id or replica,
             name=conv.name or self.plan.scenario.name, properties=safety_properties(self.plan),
         )
         self.outcome.conversation_id = conversation.id

@@ -126,7 +126,7 @@ def test_microphone_echo_speaks_while_the_track_carries_voice() -> None:
         assert wrote == pytest.approx(0.7, abs=0.15)
         assert started == pytest.approx(0.2, abs=0.1)
         assert stopped == pytest.approx(0.2 + 0.4 + 0.3, abs=0.15)  # after 0.3 s of silence
-        assert duration == pytest.approx(0.4, abs=0.02)
+        assert duration == pytest.approx(0.4, abs=0.1)  # late writes under load leave gaps
         assert room.microphone_seconds == pytest.approx(0.7)
         assert [u.modality for u in room.utterances] == ["microphone"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Iterable, TypeVar
 
 import click
@@ -11,6 +12,7 @@ from ..errors import UsageError
 __all__ = ["parse_vars", "var_option"]
 
 F = TypeVar("F", bound=Callable[..., object])
+_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def parse_vars(pairs: Iterable[str]) -> dict[str, str]:
@@ -19,7 +21,7 @@ def parse_vars(pairs: Iterable[str]) -> dict[str, str]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         name = name.strip()
-        if not sep or not name or not name.replace("_", "a").replace("-", "a").isalnum():
+        if not sep or not _NAME.fullmatch(name):  # the names `${...}` can refer to
             raise UsageError(f"--var expects NAME=VALUE, got {pair!r}")
         out[name] = value
     return out
