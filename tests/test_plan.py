@@ -56,7 +56,8 @@ def test_audio_traffic_counts_chunks_and_bytes(tmp_path) -> None:
     plan = build_plan(scenario_of(step), clip_seconds=lambda _s: 1.01)  # 24240 samples: 20 full chunks + 240
     p = plan.steps[0]
     assert p.messages == 21
-    assert p.bytes == 20 * audio_message_bytes(1200, 24000) + audio_message_bytes(240, 24000)
+    # every chunk says `done: false` but the last, which says `true` (a byte shorter)
+    assert p.bytes == 20 * audio_message_bytes(1200, 24000) + audio_message_bytes(240, 24000, done=True)
     assert p.hold == 0.0  # every chunk may leave within `lead`: `sent` is immediate
     longer = build_plan(scenario_of(step), clip_seconds=lambda _s: 3.01).steps[0]
     assert longer.hold == pytest.approx(60 * 0.05 - 1.0)  # chunk 60 leaves 1 s before it plays
