@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 if TYPE_CHECKING:
+    from .local.room import RoomSettings
     from .local.rooms import RoomRegistry
+    from .model import Scenario
     from .local.tavus_server import FakeTavus
     from .local.tavus_server import FakeTavus
     from .tavus import TavusClient
     from .transport.base import Transport
 
-__all__ = ["Backend", "tavus_backend", "local_backend", "open_backend"]
+__all__ = ["Backend", "tavus_backend", "local_backend", "local_room_settings", "open_backend"]
 
 
 @dataclass
@@ -52,7 +54,7 @@ def tavus_backend(*, api_key_file: str | None = None, api: str | None = None) ->
 
 
 @contextlib.contextmanager
-def local_backend(*, api: str | None = None, room_settings: Any = None) -> Iterator[Backend]:
+def local_backend(*, api: str | None = None, room_settings: "RoomSettings | None" = None) -> Iterator[Backend]:
     """The fake Tavus server on an ephemeral loopback port, whose conversations open local
     rooms, and transports that reach those rooms through the daily-compatible fake."""
     from .local.rooms import RoomRegistry
@@ -72,5 +74,22 @@ def local_backend(*, api: str | None = None, room_settings: Any = None) -> Itera
                           server=server, default_replica_id=next(iter(server.state.replicas)))
 
 
-def open_backend(*, local: bool, api_key_file: str | None = None, api: str | None = None) -> contextlib.AbstractContextManager[Backend]:
-    return local_backend(api=api) if local else tavus_backend(api_key_file=api_key_file, api=api)
+def local_room_settings(scenario: "Scenario") -> "RoomSettings":
+    """The local replica speaks at the rate the scenario estimates with, and accepts the
+    message size it declares, so a local run checks what the plan promised."""
+    from .local.room import RoomSettings
+    from .model import Play, Say
+
+    limits = [s.max_message_bytes for s in scenario.steps if isinstance(s, (Say, Play))]
+    return RoomSettings(
+        words_per_minute=scenario.defaults.words_per_minute,
+        max_message_bytes=max([scenario.defaults.max_message_bytes, *limits]),
+    )
+
+
+def open_backend(
+    *, local: bool, scenario: "Scenario | None" = None, api_key_file: str | None = None, api: str | None = None
+) -> contextlib.AbstractContextManager[Backend]:
+    if local:
+        return local_backend(api=api, room_settings=local_room_settings(scenario) if scenario else None)
+    return tavus_backend(api_key_file=api_key_file, api=api)

@@ -16,6 +16,7 @@ from .errors import Interrupted
 from .exitcodes import ExitCode
 from .plan import Plan
 from .runlog import RunLog
+from .scheduler import RunOptions
 from .session import Outcome, Session
 
 __all__ = ["run_playback"]
@@ -38,12 +39,10 @@ def run_playback(
     console = console or Console()
     log = RunLog(log_path)
     try:
-        with open_backend(local=local, api_key_file=api_key_file, api=api) as backend:
-            session = Session(
-                plan, backend, log=log, observer=console,
-                cue_waiter=console.wait_for_enter if interactive else None,
-                speed=speed, start_index=start_index,
-            )
+        with open_backend(local=local, scenario=plan.scenario, api_key_file=api_key_file, api=api) as backend:
+            options = RunOptions(observer=console, cue_waiter=console.wait_for_enter if interactive else None,
+                                 speed=speed, start_index=start_index)
+            session = Session(plan, backend, log=log, options=options)
             try:
                 outcome = asyncio.run(_main(session, console))
             except BaseException:

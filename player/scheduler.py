@@ -25,7 +25,7 @@ from .transport.base import REPLICA_JOINED, Microphone, RoomEvent, Transport
 if TYPE_CHECKING:
     from .audio import PreparedClip
 
-__all__ = ["Scheduler", "StepRecord", "Observer"]
+__all__ = ["Scheduler", "RunOptions", "StepRecord", "Observer", "CueWaiter", "on_event_logger"]
 
 _MIC_PIECE = 0.02  # seconds per microphone write: a 10 ms multiple, so write_frames never pads
 
@@ -51,6 +51,16 @@ class Observer(Protocol):
 CueWaiter = Callable[[Cue], Awaitable[None]]
 
 
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """How a run is played, as the command line asked."""
+
+    observer: Observer | None = None  # told of each step and notice (the console)
+    cue_waiter: CueWaiter | None = None  # None: cues continue after `auto`
+    speed: float = 1.0  # divides pauses, gaps and cue waits (rehearsal on the local replica)
+    start_index: int = 0  # --from: the first step played
+
+
 class Scheduler:
     def __init__(
         self,
@@ -61,11 +71,8 @@ class Scheduler:
         clips: Mapping[int, "PreparedClip"],
         log: RunLog,
         pump: EventPump,
-        observer: Observer | None = None,
         microphone: Microphone | None = None,
-        cue_waiter: CueWaiter | None = None,
-        speed: float = 1.0,
-        start_index: int = 0,
+        options: RunOptions = RunOptions(),
     ) -> None:
         self.plan = plan
         self._transport = transport
@@ -73,11 +80,11 @@ class Scheduler:
         self._clips = clips
         self._log = log
         self._pump = pump
-        self._observer = observer
+        self._observer = options.observer
         self._mic = microphone
-        self._cue_waiter = cue_waiter
-        self._speed = speed
-        self._start_index = start_index
+        self._cue_waiter = options.cue_waiter
+        self._speed = options.speed
+        self._start_index = options.start_index
         self._streams: dict[str, asyncio.Task[None]] = {}  # inference_id -> audio in flight
         self._starts: dict[str, float] = {}  # step id -> due (loop time)
         self.records: list[StepRecord] = []

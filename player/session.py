@@ -18,7 +18,7 @@ from .events import EventPump
 from .model import Diagnostic, Play, Pos
 from .plan import Plan
 from .runlog import RunLog
-from .scheduler import CueWaiter, Observer, Scheduler, StepRecord, on_event_logger
+from .scheduler import RunOptions, Scheduler, StepRecord, on_event_logger
 
 if TYPE_CHECKING:
     from .audio import PreparedClip
@@ -77,18 +77,12 @@ class Session:
         backend: "Backend",
         *,
         log: RunLog,
-        observer: Observer | None = None,
-        cue_waiter: CueWaiter | None = None,
-        speed: float = 1.0,
-        start_index: int = 0,
+        options: RunOptions = RunOptions(),
     ) -> None:
         self.plan = plan
         self.backend = backend
         self.log = log
-        self.observer = observer
-        self.cue_waiter = cue_waiter
-        self.speed = speed
-        self.start_index = start_index
+        self.options = options
         self.outcome = Outcome()
         self._scheduler: Scheduler | None = None
         self._transport: "Transport | None" = None
@@ -132,7 +126,7 @@ class Session:
         from .audio import prepare_clip
 
         clips: dict[int, PreparedClip] = {}
-        for planned in self.plan.steps[self.start_index :]:
+        for planned in self.plan.steps[self.options.start_index :]:
             step = planned.step
             if isinstance(step, Play):
                 clips[step.index] = await asyncio.to_thread(
@@ -199,8 +193,7 @@ class Session:
         pump = EventPump(self._transport.events, on_event_logger(self.log))
         self._scheduler = Scheduler(
             self.plan, self._transport, conversation_id=conversation_id, clips=clips, log=self.log,
-            pump=pump, observer=self.observer, microphone=microphone, cue_waiter=self.cue_waiter,
-            speed=self.speed, start_index=self.start_index,
+            pump=pump, microphone=microphone, options=self.options,
         )
         main = asyncio.current_task()
         assert main is not None

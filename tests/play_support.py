@@ -16,6 +16,7 @@ from player.backends import local_backend
 from player.local.room import LocalRoom, RoomSettings
 from player.plan import Plan, build_plan
 from player.runlog import RunLog
+from player.scheduler import RunOptions
 from player.session import Outcome, Session
 from player.validate import validate_file
 
@@ -75,7 +76,7 @@ def play(path: Path, tmp_path: Path, *, room: RoomSettings = FAST_ROOM, **sessio
     error: BaseException | None = None
     outcome = None
     with local_backend(room_settings=room) as backend:
-        session = Session(plan, backend, log=log, **session_options)
+        session = Session(plan, backend, log=log, options=RunOptions(**session_options))
         try:
             outcome = asyncio.run(session.run())
         except BaseException as exc:  # noqa: BLE001 - tests assert on it
