@@ -23,6 +23,21 @@ def _make_run(fake: FakeTavus, ledger_path: Path, *, name: str = "Demo") -> tupl
         return persona.id, client.create_conversation(persona.id, name=name).id
 
 
+def _creating_process(fake: FakeTavus, name: str, *, then: str) -> tuple[list[str], dict[str, str]]:
+    """Command line and environment of another process that creates a persona `name` and a
+    conversation `name run` on the fake (ledgered, as a run does), then runs the code `then`."""
+    script = (
+        "import os, sys\n"
+        "from player.tavus import TavusClient, TavusSettings\n"
+        "c = TavusClient(TavusSettings.from_env())\n"
+        f"p = c.create_persona({name!r}, replica_id=sys.argv[1])\n"
+        f"c.create_conversation(p.id, name={name + ' run'!r})\n"
+        + then
+    )
+    env = dict(os.environ, TAVUS_API_KEY=fake.api_key, TAVUS_API_URL=fake.base_url)
+    return [sys.executable, "-c", script, REPLICA], env
+
+
 def test_conversations_list_text_json_and_active(run_cli: Run, fake: FakeTavus, isolated_env: Path) -> None:
     _, live = _make_run(fake, isolated_env)
     _, ended = _make_run(fake, isolated_env, name="Old")
@@ -87,18 +102,8 @@ def test_cleanup_after_a_crash_ends_and_deletes_everything_it_lists(
     run_cli: Run, fake: FakeTavus, isolated_env: Path
 ) -> None:
     # A real crash: another process creates a persona and a conversation, then dies unclean.
-    script = (
-        "import os, sys\n"
-        "from player.tavus import TavusClient, TavusSettings\n"
-        "c = TavusClient(TavusSettings.from_env())\n"
-        "p = c.create_persona('Crashy', replica_id=sys.argv[1])\n"
-        "c.create_conversation(p.id, name='Crashy run')\n"
-        "os._exit(137)\n"
-    )
-    env = dict(os.environ, TAVUS_API_KEY=fake.api_key, TAVUS_API_URL=fake.base_url)
-    crashed = subprocess.run(
-        [sys.executable, "-c", script, REPLICA], env=env, capture_output=True, text=True, timeout=60
-    )
+    argv, env = _creating_process(fake, "Crashy", then="os._exit(137)\n")
+    crashed = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
     assert crashed.returncode == 137, crashed.stderr
     assert len(Ledger(isolated_env).entries()) == 2 and fake.state.live_count() == 1
 
@@ -176,18 +181,8 @@ def test_cleanup_leaves_a_run_in_progress_alone_unless_forced(
     run_cli: Run, fake: FakeTavus, isolated_env: Path
 ) -> None:
     # A live run: another process creates, then waits (as a run does while it plays).
-    script = (
-        "import sys\n"
-        "from player.tavus import TavusClient, TavusSettings\n"
-        "c = TavusClient(TavusSettings.from_env())\n"
-        "p = c.create_persona('Live', replica_id=sys.argv[1])\n"
-        "c.create_conversation(p.id, name='Live run')\n"
-        "print('ready', flush=True)\n"
-        "sys.stdin.read()\n"
-    )
-    env = dict(os.environ, TAVUS_API_KEY=fake.api_key, TAVUS_API_URL=fake.base_url)
-    proc = subprocess.Popen([sys.executable, "-c", script, REPLICA], env=env, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+    argv, env = _creating_process(fake, "Live", then="print('ready', flush=True)\nsys.stdin.read()\n")
+    proc = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
         result = run_cli("cleanup")

@@ -23,6 +23,7 @@ import uuid
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
+from ._fakedaily_audio import CustomAudioSource, CustomAudioTrack
 from .rooms import RoomRegistry
 
 __all__ = ["FakeDaily", "LogLevel", "EventHandler", "CHANNEL_NOT_OPEN"]
@@ -57,7 +58,7 @@ class _Core:
     def __init__(self, registry: RoomRegistry, join_failure_delay: float) -> None:
         self.registry = registry
         self.join_failure_delay = join_failure_delay
-        self.tracks: dict[str, "_CustomAudioSource"] = {}
+        self.tracks: dict[str, CustomAudioSource] = {}  # by track id, for update_inputs
         self.log_level = LogLevel.Off
         self._heap: list[tuple[float, int, Callable[..., Any], tuple[Any, ...]]] = []
         self._seq = itertools.count()
@@ -270,56 +271,6 @@ class _CallClient:
             self._room.microphone_audio(self, pcm, sample_rate, channels, start)
 
 
-class _CustomAudioSource:
-    _core: _Core
-
-    def __init__(self, sample_rate: int, channels: int, auto_silence: bool = True) -> None:
-        self._sample_rate, self._channels, self._auto_silence = sample_rate, channels, auto_silence
-        self._publisher: _CallClient | None = None
-        self._next = 0.0  # when what was written so far has played
-        self._lock = threading.Lock()
-
-    @property
-    def sample_rate(self) -> int:
-        return self._sample_rate
-
-    @property
-    def channels(self) -> int:
-        return self._channels
-
-    def write_frames(self, frames: bytes, completion: Callable[[int], None] | None = None) -> int:
-        if not isinstance(frames, (bytes, bytearray, memoryview)):
-            raise TypeError(f"'{type(frames).__name__}' object cannot be converted to 'PyBytes'")
-        pcm = bytes(frames)
-        if len(pcm) % 2:
-            raise ValueError("frames bytestring should contain 16-bit samples")
-        n = len(pcm) // 2 // self._channels
-        ticks = -(-n * 100 // self._sample_rate)  # whole 10 ms periods, rounded up
-        with self._lock:
-            start = max(time.monotonic(), self._next)
-            self._next = end = start + ticks * 0.01
-        if self._publisher is not None and n:
-            self._publisher._microphone(pcm, self._sample_rate, self._channels, start)
-        if completion is not None:
-            self._core.call_at(end, completion, n)
-            return n
-        while (left := end - time.monotonic()) > 0:
-            time.sleep(left)
-        return n
-
-
-class _CustomAudioTrack:
-    _core: _Core
-
-    def __init__(self, audio_source: _CustomAudioSource) -> None:
-        self._id = str(uuid.uuid4())
-        self._core.tracks[self._id] = audio_source
-
-    @property
-    def id(self) -> str:
-        return self._id
-
-
 class FakeDaily:
     """Module-like: `FakeDaily(registry).CallClient(event_handler=...)` and so on. Each instance
     is one daily-core context (call Daily.init on it once) whose rooms come from `registry`."""
@@ -332,5 +283,5 @@ class FakeDaily:
         bind = {"_core": core, "__module__": __name__}
         self.Daily = type("Daily", (_Daily,), bind)
         self.CallClient = type("CallClient", (_CallClient,), bind)
-        self.CustomAudioSource = type("CustomAudioSource", (_CustomAudioSource,), bind)
-        self.CustomAudioTrack = type("CustomAudioTrack", (_CustomAudioTrack,), bind)
+        self.CustomAudioSource = type("CustomAudioSource", (CustomAudioSource,), bind)
+        self.CustomAudioTrack = type("CustomAudioTrack", (CustomAudioTrack,), bind)

@@ -11,47 +11,30 @@ from __future__ import annotations
 
 import itertools
 import queue
-import sys
 import threading
 import time
-from array import array
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from player import protocol
 from player.errors import ProtocolViolation
+from player.plan import speech_seconds
 
+from ._voice_activity import VoiceActivity, voiced_spans  # voiced_spans: public here too
 from .protocol_check import Echo, Interrupt, ProtocolChecker
 
 if TYPE_CHECKING:
     from .room import RoomSettings
 
-__all__ = ["Replica", "ReplicaSink", "Utterance", "speech_seconds", "voiced_spans"]
+__all__ = ["Replica", "ReplicaSink", "Utterance", "voiced_spans"]
 
 Reply = Callable[[str | None], None]
 
 
-def speech_seconds(text: str, words_per_minute: float) -> float:
-    """How long the replica takes to say `text` (whitespace-separated words at that rate)."""
-    return max(1, len(text.split())) * 60.0 / words_per_minute
-
-
-def voiced_spans(pcm: bytes, sample_rate: int, channels: int, threshold: int) -> list[tuple[float, float]]:
-    """(start, end) seconds of the 10 ms frames whose peak exceeds `threshold`, merged."""
-    samples = array("h", pcm)
-    if sys.byteorder == "big":
-        samples.byteswap()  # the wire format is little-endian
-    frame = max(1, sample_rate // 100) * channels
-    spans: list[tuple[float, float]] = []
-    for i in range(0, len(samples), frame):
-        block = samples[i : i + frame]
-        if max(block) > threshold or min(block) < -threshold:
-            start, end = i / channels / sample_rate, min(len(samples), i + frame) / channels / sample_rate
-            if spans and spans[-1][1] >= start - 1e-9:
-                spans[-1] = (spans[-1][0], end)
-            else:
-                spans.append((start, end))
-    return spans
+def _speaking_time(text: str, words_per_minute: float) -> float:
+    """The planner's estimate (plans and local runs agree), but never less than one word: an
+    accepted text echo is spoken even if its text is only whitespace."""
+    return speech_seconds(text, words_per_minute) or speech_seconds("word", words_per_minute)
 
 
 class ReplicaSink(Protocol):
@@ -112,7 +95,7 @@ class Replica:
         self._join_at: float | None = None
         self._anon = itertools.count(1)
         self._mic: Utterance | None = None
-        self._voice: list[tuple[float, float]] = []  # heard voiced spans, in time order
+        self._voice = VoiceActivity(settings.voice_threshold, settings.mic_silence)
         self._thread = threading.Thread(target=self._run, name=f"replica-{conversation_id}", daemon=True)
         self._thread.start()
 
@@ -186,9 +169,9 @@ class Replica:
         u._last_input = t
         u.done = echo.done or echo.inference_id is None  # no id: nothing can continue it
         if echo.modality == "text":
-            before = speech_seconds(u.text, self.settings.words_per_minute) if u.text else 0.0
+            before = _speaking_time(u.text, self.settings.words_per_minute) if u.text else 0.0
             u.text += echo.text
-            seconds = speech_seconds(u.text, self.settings.words_per_minute) - before
+            seconds = _speaking_time(u.text, self.settings.words_per_minute) - before
             ready = max([t + self.settings.tts_latency] + [p for p, _ in u._pending])
         else:
             seconds = len(echo.pcm) / 2 / echo.sample_rate
@@ -273,34 +256,31 @@ class Replica:
 
     # -- microphone echo -------------------------------------------------------------------
     def _hear_mic(self, start: float, pcm: bytes, sample_rate: int, channels: int) -> None:
-        if not self.checker.microphone:
-            return  # the microphone is not this persona's input
-        for a, b in voiced_spans(pcm, sample_rate, channels, self.settings.voice_threshold):
-            if self._voice and self._voice[-1][1] >= start + a - 1e-9:
-                self._voice[-1] = (self._voice[-1][0], start + b)
-            else:
-                self._voice.append((start + a, start + b))
+        if self.checker.microphone:  # else the microphone is not this persona's input
+            self._voice.hear(start, pcm, sample_rate, channels)
 
     def _mic_deadlines(self) -> list[float]:
-        if self._mic is None:
-            return [self._voice[0][0]] if self._voice else []
-        return [self._voice[-1][1] + self.settings.mic_silence] if self._voice else []
+        t = self._voice.next_change(in_turn=self._mic is not None)
+        return [] if t is None else [t]
 
     def _advance_mic(self, now: float) -> None:
-        if self._mic is None and self._voice and self._voice[0][0] <= now:
-            u = Utterance(f"microphone-{next(self._anon)}", "microphone", started_at=self._voice[0][0])
-            self._mic = u
-            self.utterances.append(u)
-            self._emit(protocol.STARTED_SPEAKING, {"inference_id": u.inference_id})
+        if self._mic is None:
+            started = self._voice.started(now)
+            if started is None:
+                return
+            self._mic = Utterance(f"microphone-{next(self._anon)}", "microphone", started_at=started)
+            self.utterances.append(self._mic)
+            self._emit(protocol.STARTED_SPEAKING, {"inference_id": self._mic.inference_id})
         u = self._mic
-        if u is not None and self._voice and now >= self._voice[-1][1] + self.settings.mic_silence:
-            assert u.started_at is not None
-            u.received_seconds = u.spoken_seconds = self._voice[-1][1] - u.started_at
-            u.stopped_at = self._voice[-1][1]
-            u.done = True
-            self._voice.clear()
-            self._mic = None
-            self._stopped(u, interrupted=False)
+        ended = self._voice.ended(now)
+        if ended is None:
+            return
+        assert u.started_at is not None
+        u.received_seconds = u.spoken_seconds = ended - u.started_at
+        u.stopped_at = ended
+        u.done = True
+        self._mic = None
+        self._stopped(u, interrupted=False)
 
     def _emit(self, event_type: str, properties: dict[str, Any]) -> None:
         self._sink.replica_event(

@@ -121,12 +121,8 @@ class TavusClient:
 
     def delete_persona(self, persona_id: str, *, api: ApiVocabulary | None = None) -> None:
         """Deletes it (204) and forgets it; NotFoundError if it does not exist (also forgotten)."""
-        try:
-            self._req.call("DELETE", f"{self._persona_root(api or self.api)}/{_seg(persona_id)}")
-        except NotFoundError:
-            self._forget("persona", persona_id)
-            raise
-        self._forget("persona", persona_id)
+        path = f"{self._persona_root(api or self.api)}/{_seg(persona_id)}"
+        self._call_and_forget("persona", persona_id, "DELETE", path)
 
     # -- conversations --------------------------------------------------------------------
 
@@ -175,24 +171,17 @@ class TavusClient:
         """Ends it; ending an ended one is fine. NotFoundError if there is no such conversation."""
         path = f"/v2/conversations/{_seg(conversation_id)}/end"
         try:
-            self._req.call("POST", path)
-        except NotFoundError:
-            self._forget("conversation", conversation_id)
-            raise
+            self._call_and_forget("conversation", conversation_id, "POST", path)
         except BadRequestError:
             # Tavus may refuse to end what has already ended: that is the state we want.
             if self.get_conversation(conversation_id).status != "ended":
                 raise
-        self._forget("conversation", conversation_id)
+            self._forget("conversation", conversation_id)
 
     def delete_conversation(self, conversation_id: str) -> None:
         """Deletes it (204; a live one ends with it) and forgets it; NotFoundError if unknown."""
-        try:
-            self._req.call("DELETE", f"/v2/conversations/{_seg(conversation_id)}")
-        except NotFoundError:
-            self._forget("conversation", conversation_id)
-            raise
-        self._forget("conversation", conversation_id)
+        path = f"/v2/conversations/{_seg(conversation_id)}"
+        self._call_and_forget("conversation", conversation_id, "DELETE", path)
 
     # -- internals ------------------------------------------------------------------------
 
@@ -247,6 +236,16 @@ class TavusClient:
 
     def _forget(self, kind: ResourceKind, resource_id: str) -> None:
         self.ledger.forget(kind, resource_id, base_url=self.base_url)
+
+    def _call_and_forget(self, kind: ResourceKind, resource_id: str, method: str, path: str) -> None:
+        """An end or delete; once it succeeds, or Tavus says there is no such resource, the
+        ledger forgets it (nothing is left to clean up). Other errors keep it."""
+        try:
+            self._req.call(method, path)
+        except NotFoundError:
+            self._forget(kind, resource_id)
+            raise
+        self._forget(kind, resource_id)
 
     def _find_persona(self, full_name: str) -> Mapping[str, Any] | None:
         for item in self._list(self._persona_root(self.api)):

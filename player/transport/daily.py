@@ -20,6 +20,7 @@ from typing import Any, Callable, Mapping
 from player import protocol
 from player.errors import JoinError, PlaybackError, ProtocolViolation
 
+from ._daily_microphone import DailyMicrophone
 from .base import REPLICA_JOINED, REPLICA_LEFT, ROOM_ERROR, Microphone, RoomEvent, Transport
 
 __all__ = ["DailyTransport", "init_daily", "error_of", "summarize_daily_error"]
@@ -66,27 +67,6 @@ def error_of(event: RoomEvent) -> PlaybackError:
     if error.startswith("ProtocolViolation: "):
         return ProtocolViolation(f"the replica refused a message: {error.split(': ', 1)[1]}")
     return PlaybackError(f"room error: {error}")
-
-
-class _DailyMicrophone(Microphone):
-    def __init__(self, source: Any, sample_rate: int, piece: float, executor: ThreadPoolExecutor) -> None:
-        self.sample_rate = sample_rate
-        self._source = source
-        self._piece_bytes = max(1, round(piece * 100)) * (sample_rate // 100) * 2  # 10 ms multiple
-        self._executor = executor
-
-    async def write(self, pcm: bytes) -> None:
-        """Writes in `piece`-sized parts; cancelling the task stops between parts (write_frames
-        cannot take back what it was given)."""
-        if len(pcm) % 2:
-            raise ValueError("PCM must be whole 16-bit samples")
-        loop = asyncio.get_running_loop()
-        for offset in range(0, len(pcm), self._piece_bytes):
-            piece = pcm[offset : offset + self._piece_bytes]
-            try:
-                await loop.run_in_executor(self._executor, self._source.write_frames, piece)
-            except RuntimeError as exc:  # the executor was shut down by close()
-                raise PlaybackError("the microphone is closed") from exc
 
 
 class DailyTransport(Transport):
@@ -208,7 +188,7 @@ class DailyTransport(Transport):
             raise PlaybackError(f"could not publish the microphone track: {summarize_daily_error(error)}")
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="echo-player-mic")
-        return _DailyMicrophone(source, sample_rate, self._piece, self._executor)
+        return DailyMicrophone(source, sample_rate, self._piece, self._executor)
 
     async def close(self) -> None:
         if self._closed:
