@@ -10,14 +10,13 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 if TYPE_CHECKING:
     from .local.room import RoomSettings
     from .local.rooms import RoomRegistry
+    from .local.tavus_server import FakeTavus
     from .model import Scenario
-    from .local.tavus_server import FakeTavus
-    from .local.tavus_server import FakeTavus
     from .tavus import TavusClient
     from .transport.base import Transport
 
@@ -54,24 +53,37 @@ def tavus_backend(*, api_key_file: str | None = None, api: str | None = None) ->
 
 
 @contextlib.contextmanager
-def local_backend(*, api: str | None = None, room_settings: "RoomSettings | None" = None) -> Iterator[Backend]:
+def local_backend(
+    *, api: str | None = None, room_settings: "RoomSettings | None" = None, replicas: Iterable[str] = ()
+) -> Iterator[Backend]:
     """The fake Tavus server on an ephemeral loopback port, whose conversations open local
-    rooms, and transports that reach those rooms through the daily-compatible fake."""
+    rooms, and transports that reach those rooms through the daily-compatible fake. `replicas`
+    are ids to render besides the stock ones: a rehearsal of your own replica's script works."""
     from .local.rooms import RoomRegistry
-    from .local.tavus_server import FakeTavus
+    from .local.tavus_server import STOCK_REPLICAS, FakeTavus
     from .tavus import Ledger, TavusClient, TavusSettings
     from .transport.local import local_transport
 
     # A room that ends by itself (participant_left_timeout) ends its conversation on the server.
     server_box: list[FakeTavus] = []
     rooms = RoomRegistry(room_settings, on_ended=lambda cid: server_box[0].end(cid) if server_box else None)
-    with FakeTavus(rooms=rooms) as server:
+    stock = list(STOCK_REPLICAS)
+    known = {r["replica_id"] for r in stock}
+    stock += [{"replica_id": r, "replica_name": r, "status": "completed", "replica_type": "user"}
+              for r in sorted(set(replicas) - known)]
+    with FakeTavus(rooms=rooms, replicas=stock) as server:
         server_box.append(server)
         settings = TavusSettings(api_key=server.api_key, base_url=server.base_url, api=api or "personas")
         # The fake server's state dies with this process: nothing for `cleanup` to remember.
         with TavusClient(settings, ledger=Ledger(None)) as client:
             yield Backend(client=client, transport=lambda: local_transport(rooms), local=True, rooms=rooms,
                           server=server, default_replica_id=next(iter(server.state.replicas)))
+
+
+def _scenario_replicas(scenario: "Scenario") -> set[str]:
+    conv = scenario.conversation
+    names = {conv.replica_id, conv.persona.replica_id if conv.persona else None, os.environ.get("TAVUS_REPLICA_ID")}
+    return {name for name in names if name}
 
 
 def local_room_settings(scenario: "Scenario") -> "RoomSettings":
@@ -91,5 +103,7 @@ def open_backend(
     *, local: bool, scenario: "Scenario | None" = None, api_key_file: str | None = None, api: str | None = None
 ) -> contextlib.AbstractContextManager[Backend]:
     if local:
-        return local_backend(api=api, room_settings=local_room_settings(scenario) if scenario else None)
+        if scenario is None:
+            return local_backend(api=api)
+        return local_backend(api=api, room_settings=local_room_settings(scenario), replicas=_scenario_replicas(scenario))
     return tavus_backend(api_key_file=api_key_file, api=api)

@@ -25,7 +25,8 @@ LENGTH_WARNING_RATIO = 0.9  # warn when the estimate passes this share of max_ca
 
 def check_scenario(scenario: Scenario, *, estimate: bool = True) -> list[Diagnostic]:
     """Errors and warnings; the length estimate runs only when nothing else is wrong."""
-    out = [*_at_refs(scenario.steps), *_microphone(scenario), *_sizes(scenario), *_audio(scenario.steps)]
+    out = [*_at_refs(scenario.steps), *_microphone(scenario), *_sizes(scenario), *_audio(scenario.steps),
+           *_sends(scenario.steps)]
     if estimate and not any(d.severity == "error" for d in out):
         out.extend(_length(scenario))
     return out
@@ -57,6 +58,17 @@ def _microphone(scenario: Scenario) -> Iterable[Diagnostic]:
         if isinstance(step, Say):
             yield Diagnostic(step.pos, "`say` cannot be used with `input: microphone`",
                              "text needs the TTS that microphone echo bypasses; play a recorded clip instead", code="microphone")
+
+
+def _sends(steps: tuple[Step, ...]) -> Iterable[Diagnostic]:
+    """Raw messages an echo-mode replica does not take: Tavus ignores them, the local replica
+    refuses them (a warning, since a raw `send` is the escape hatch for what is not modelled)."""
+    for step in steps:
+        if isinstance(step, Send):
+            kind = step.message.get("event_type")
+            if kind not in (protocol.ECHO, protocol.INTERRUPT):
+                yield Diagnostic(step.pos, f"'{kind}' is not an echo-mode message; the replica ignores it and the local replica refuses it",
+                                 "echo mode takes conversation.echo and conversation.interrupt", severity="warning", code="send")
 
 
 def _sizes(scenario: Scenario) -> Iterable[Diagnostic]:

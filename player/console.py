@@ -16,7 +16,7 @@ from .scheduler import StepRecord
 from .session import Outcome
 from .stats import Lateness
 
-__all__ = ["Console", "describe_step"]
+__all__ = ["Console", "describe_step", "conversation_line", "plural"]
 
 
 def describe_step(step: Step, width: int = 48) -> str:
@@ -121,17 +121,24 @@ class Console:
 
     def summary(self, plan: Plan, outcome: Outcome) -> None:
         lateness = Lateness.of([r.lateness for r in outcome.records])
-        parts = [f"{len(outcome.records)} steps in {format_clock(outcome.length)[1:]}", lateness.describe()]
+        parts = [f"{plural(len(outcome.records), 'step')} in {format_clock(outcome.length)[1:]}", lateness.describe()]
         if outcome.underruns is not None:
             parts.append(f"underruns {outcome.underruns}")
-        parts.append(f"{outcome.messages} messages, {outcome.bytes / 1024:.1f} KiB")
+        parts.append(f"{plural(outcome.messages, 'message')}, {outcome.bytes / 1024:.1f} KiB")
         self.print("played " + " · ".join(parts))
         self.print(conversation_line(outcome))
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def conversation_line(outcome: Outcome) -> str:
     if outcome.conversation_id is None:
         return "no conversation was created"
+    if outcome.kept:
+        cid = outcome.conversation_id
+        return f"conversation {cid} kept running (end: keep); end it with `echo-player conversations end {cid}`"
     state = "ended" if outcome.conversation_ended else "NOT ended (run `echo-player cleanup`)"
     line = f"conversation {outcome.conversation_id} {state}"
     if outcome.persona_deleted is not None:

@@ -53,7 +53,7 @@ class ScenarioError(EchoPlayerError):
         self.diagnostics = list(diagnostics)
         first = self.diagnostics[0] if self.diagnostics else None
         n = len(self.diagnostics)
-        summary = f"{first}" if first else "invalid scenario"
+        summary = f"{first.pos}: {first.message}" + (f" ({first.hint})" if first.hint else "") if first else "invalid scenario"
         if n > 1:
             summary += f" (and {n - 1} more)"
         super().__init__(summary)

@@ -8,13 +8,14 @@ that arrives a moment before its `wait_for` starts is not lost.
 from __future__ import annotations
 
 import asyncio
-from typing import Callable
+from typing import Any, Callable
 
 from . import protocol
 from .errors import PlaybackError, ProtocolViolation
+from .runlog import RunLog
 from .transport.base import REPLICA_JOINED, REPLICA_LEFT, ROOM_ERROR, RoomEvent
 
-__all__ = ["EventPump", "Predicate"]
+__all__ = ["EventPump", "Predicate", "on_event_logger"]
 
 Predicate = Callable[[RoomEvent], bool]
 
@@ -93,3 +94,20 @@ class EventPump:
         finally:
             if waiter in self._waiters:
                 self._waiters.remove(waiter)
+
+
+def on_event_logger(log: RunLog) -> Callable[[RoomEvent], None]:
+    """Writes every room event to the run log as `{"kind": "event", ...}`."""
+
+    def write(event: RoomEvent) -> None:
+        fields: dict[str, Any] = {"t": log.since_origin(event.t), "event_type": event.event_type}
+        if event.inference_id:
+            fields["inference_id"] = event.inference_id
+        for key in ("duration", "interrupted"):
+            if key in event.properties:
+                fields[key] = event.properties[key]
+        if event.error:
+            fields["error"] = event.error
+        log.write("event", **fields)
+
+    return write

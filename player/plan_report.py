@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .console import describe_step
+from .console import describe_step, plural
 from .durations import format_clock
 from .plan import Plan
 
@@ -54,7 +54,7 @@ def plan_text(plan: Plan) -> str:
             f"{describe_step(p.step)}{flag}"
         )
     lines.append(
-        f"total {format_clock(plan.total)} · {len(plan.steps)} steps · {plan.messages} messages · "
+        f"total {format_clock(plan.total)} · {plural(len(plan.steps), 'step')} · {plural(plan.messages, 'message')} · "
         f"{plan.bytes / 1024:.1f} KiB"
     )
     return "\n".join(lines)

@@ -18,14 +18,15 @@ from .errors import WaitTimeout
 from .clock import sleep_until
 from .events import EventPump
 from .model import Cue, Interrupt, Pause, Play, Say, Send, Step, WaitFor
-from .plan import SPEECH_MARGIN, Plan, PlannedStep
+from .plan import Plan, PlannedStep
 from .runlog import RunLog
-from .transport.base import REPLICA_JOINED, Microphone, RoomEvent, Transport
+from .speech import SpeechTracker
+from .transport.base import REPLICA_JOINED, Microphone, Transport
 
 if TYPE_CHECKING:
     from .audio import PreparedClip
 
-__all__ = ["Scheduler", "RunOptions", "StepRecord", "Observer", "CueWaiter", "on_event_logger"]
+__all__ = ["Scheduler", "RunOptions", "StepRecord", "Observer", "CueWaiter"]
 
 _MIC_PIECE = 0.02  # seconds per microphone write: a 10 ms multiple, so write_frames never pads
 
@@ -86,11 +87,11 @@ class Scheduler:
         self._speed = options.speed
         self._start_index = options.start_index
         self._streams: dict[str, asyncio.Task[None]] = {}  # inference_id -> audio in flight
+        self._speech = SpeechTracker(pump, words_per_minute=plan.scenario.defaults.words_per_minute, notice=self._notice)
         self._starts: dict[str, float] = {}  # step id -> due (loop time)
         self.records: list[StepRecord] = []
         self.messages = 0
         self.bytes = 0
-        self._t0 = 0.0
         self._stopped = False  # set by stop(): nothing more leaves, whatever is still scheduled
         self._loop = asyncio.get_event_loop()
 
@@ -98,7 +99,6 @@ class Scheduler:
 
     async def run(self, t0: float) -> list[StepRecord]:
         """Play every step from start_index; returns when the replica has finished speaking."""
-        self._t0 = t0
         steps = self.plan.steps
         # With --from, keep `at` offsets where the plan puts them relative to the first step.
         origin = t0 - steps[self._start_index].start if steps else t0
@@ -148,7 +148,9 @@ class Scheduler:
             self._interrupt()
             return due
         if isinstance(step, Send):
-            self._send(protocol.with_conversation_id(step.message, self._cid))
+            message = protocol.with_conversation_id(step.message, self._cid)
+            self._send(message)
+            self._speech.owe_raw_echo(message)
             return due
         if isinstance(step, WaitFor):
             return await self._wait_for(step, due, previous_actual)
@@ -161,11 +163,12 @@ class Scheduler:
         sent_at = self._loop.time()
         for k, piece in enumerate(step.texts):
             self._send(protocol.echo_text(self._cid, piece, inference_id, k == len(step.texts) - 1))
+        self._speech.owe(inference_id, sent_at, due + planned.duration)
         if step.wait == "none":
             return due
         if step.wait == "sent":
             return self._loop.time()
-        return await self._await_speech(step, inference_id, sent_at, due + planned.duration)
+        return await self._speech.utterance_end(step.label, inference_id, sent_at, due + planned.duration)
 
     async def _play(self, step: Play, planned: PlannedStep, due: float) -> float:
         clip = self._clips[step.index]
@@ -175,25 +178,16 @@ class Scheduler:
         task = self._loop.create_task(stream, name=f"audio-{step.label}")
         self._streams[inference_id] = task
         task.add_done_callback(lambda _t, key=inference_id: self._streams.pop(key, None))
+        if self._mic is None:
+            self._speech.owe(inference_id, started, due + clip.duration)
         if step.wait == "none":
             return due
-        if step.wait == "sent":
-            await asyncio.gather(task, return_exceptions=True)
-            return self._loop.time()
-        return await self._await_speech(step, inference_id, started, due + clip.duration)
-
-    async def _await_speech(self, step: Say | Play, inference_id: str, since: float, expected_end: float) -> float:
-        """The replica's stopped_speaking for this utterance (by id, or an id-less one), else
-        the estimate plus a margin."""
-        event = await self._pump.wait(
-            lambda e: e.event_type == protocol.STOPPED_SPEAKING and e.inference_id in (None, inference_id),
-            since=since,
-            deadline=expected_end + SPEECH_MARGIN,
-        )
-        if event is not None:
-            return event.t
-        self._notice(f"step {step.label}: no stopped_speaking from the replica; continued after the estimate")
-        return expected_end + SPEECH_MARGIN
+        if step.wait == "sent" or self._mic is not None:
+            await asyncio.gather(task, return_exceptions=True)  # the microphone writes in real time
+            if step.wait == "sent":
+                return self._loop.time()
+            return await self._speech.silence(step.label)
+        return await self._speech.utterance_end(step.label, inference_id, started, due + clip.duration)
 
     async def _wait_for(self, step: WaitFor, due: float, since: float) -> float:
         if step.event == REPLICA_JOINED and self._pump.replica_present:
@@ -234,6 +228,7 @@ class Scheduler:
         for task in list(self._streams.values()):
             task.cancel()
         self._streams.clear()
+        self._speech.forget_all()
         self._send(protocol.interrupt(self._cid))
 
     async def _finish(self) -> None:
@@ -241,11 +236,7 @@ class Scheduler:
         streams = list(self._streams.values())
         if streams:
             await asyncio.gather(*streams, return_exceptions=True)
-        speaking = [p for p in self.plan.steps if isinstance(p.step, (Say, Play))]
-        if self._pump.speaking and speaking:
-            last_end = max(self._t0 + p.start + p.duration for p in speaking)
-            deadline = max(self._loop.time(), last_end) + SPEECH_MARGIN
-            await self._pump.wait(lambda e: e.event_type == protocol.STOPPED_SPEAKING and not self._pump.speaking, since=self._loop.time(), deadline=deadline)
+        await self._speech.all_heard()
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -280,21 +271,3 @@ class Scheduler:
         self._log.write("notice", t=self._rel(self._loop.time()), text=text)
         if self._observer is not None:
             self._observer.notice(text)
-
-
-
-def on_event_logger(log: RunLog) -> Callable[[RoomEvent], None]:
-    """Writes every room event to the run log as `{"kind": "event", ...}`."""
-
-    def write(event: RoomEvent) -> None:
-        fields: dict[str, Any] = {"t": log.since_origin(event.t), "event_type": event.event_type}
-        if event.inference_id:
-            fields["inference_id"] = event.inference_id
-        for key in ("duration", "interrupted"):
-            if key in event.properties:
-                fields[key] = event.properties[key]
-        if event.error:
-            fields["error"] = event.error
-        log.write("event", **fields)
-
-    return write

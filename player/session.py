@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
 from .errors import JoinError, ScenarioError
-from .events import EventPump
+from .events import EventPump, on_event_logger
 from .model import Diagnostic, Play, Pos
 from .plan import Plan
 from .runlog import RunLog
-from .scheduler import RunOptions, Scheduler, StepRecord, on_event_logger
+from .scheduler import RunOptions, Scheduler, StepRecord
 
 if TYPE_CHECKING:
     from .audio import PreparedClip
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["Session", "Outcome", "safety_properties"]
 
 _CALL_MARGIN = 60.0  # seconds of max_call_duration beyond the estimated length
+_KEEP_GRACE = 300  # seconds a kept conversation outlives our leaving the room
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Outcome:
     bytes: int = 0
     conversation_id: str | None = None
     conversation_ended: bool = False
+    kept: bool = False  # `end: keep` after a successful run: left running on purpose
     persona_deleted: bool | None = None  # None: this run created no persona
     underruns: int | None = None  # known on the local replica only
     violations: int | None = None
@@ -48,12 +50,15 @@ def safety_properties(plan: Plan) -> dict[str, Any]:
     """Tavus conversation properties that stop billing if echo-player dies without cleaning up;
     the scenario's own `properties` win."""
     conv = plan.scenario.conversation
+    keep = conv.end == "keep"
+    # `end: keep` leaves the room running for someone to take over: a grace period after we
+    # leave (Tavus's default of 0 would end it at once) and room for it in the call's length.
+    margin = _CALL_MARGIN + (_KEEP_GRACE if keep else 0)
     props: dict[str, Any] = {
-        "max_call_duration": min(3600, int(math.ceil(plan.total * 1.2 + _CALL_MARGIN))),
+        "max_call_duration": min(3600, int(math.ceil(plan.total * 1.2 + margin))),
         "participant_absent_timeout": 60,
+        "participant_left_timeout": _KEEP_GRACE if keep else 0,
     }
-    if conv.end == "always":
-        props["participant_left_timeout"] = 0
     props.update(conv.properties)
     return props
 
@@ -126,11 +131,14 @@ class Session:
         from .audio import prepare_clip
 
         clips: dict[int, PreparedClip] = {}
+        microphone = self.plan.scenario.conversation.input == "microphone"
         for planned in self.plan.steps[self.options.start_index :]:
             step = planned.step
             if isinstance(step, Play):
+                # One microphone track has one rate: every clip is resampled to the default's.
+                rate = self.plan.scenario.defaults.sample_rate if microphone else step.sample_rate
                 clips[step.index] = await asyncio.to_thread(
-                    prepare_clip, step.path, sample_rate=step.sample_rate, chunk_seconds=step.chunk,
+                    prepare_clip, step.path, sample_rate=rate, chunk_seconds=step.chunk,
                     start=step.start, end=step.end, gain_db=step.gain_db,
                 )
         return clips
@@ -188,8 +196,7 @@ class Session:
         conv = self.plan.scenario.conversation
         microphone = None
         if conv.input == "microphone":
-            rate = next((c.sample_rate for c in clips.values()), 24000)
-            microphone = await self._transport.open_microphone(rate)
+            microphone = await self._transport.open_microphone(self.plan.scenario.defaults.sample_rate)
         pump = EventPump(self._transport.events, on_event_logger(self.log))
         self._scheduler = Scheduler(
             self.plan, self._transport, conversation_id=conversation_id, clips=clips, log=self.log,
@@ -224,6 +231,7 @@ class Session:
         if self._cleaned:
             return
         self._cleaned = True
+        self.outcome.kept = keep
         self.stop_audio()
         client = self.backend.client
         cid = self.outcome.conversation_id

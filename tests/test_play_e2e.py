@@ -217,3 +217,58 @@ def test_run_log_records_every_message(tmp_path: Path) -> None:
     step = run.records("step")[0]
     assert set(step) == {"kind", "index", "id", "action", "due", "actual"}
     assert run.log[-1]["outcome"] == "played"
+
+
+def test_a_trailing_line_is_heard_before_the_conversation_ends(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, """\
+        steps:
+          - say: last words here
+            wait: none
+          - send:
+              event_type: conversation.echo
+              properties: {modality: text, text: and these too, inference_id: raw-2, done: true}
+        """)
+    run = play(path, tmp_path)
+    assert run.error is None
+    spoken = [(u.text, u.interrupted) for u in run.room.utterances]
+    # the raw echo interrupts the say (a new inference_id), and is itself heard to its end
+    assert spoken[-1] == ("and these too", False)
+    assert run.room.utterances[-1].spoken_seconds == pytest.approx(0.3, abs=0.05)
+
+
+def test_microphone_wait_speech_follows_the_replica_without_falling_back(tmp_path: Path) -> None:
+    write_tone(tmp_path / "mic.wav", 0.6)
+    path = write_scenario(tmp_path, """\
+        steps:
+          - play: mic.wav
+          - pause: 0.1s
+        """, header="version: 1\nconversation:\n  persona: {name: Mic, replica_id: r90bbd427f71}\n  input: microphone\n")
+    run = play(path, tmp_path)
+    assert run.error is None
+    assert run.records("notice") == []  # no "continued after the estimate"
+    stopped = [e for e in run.records("event") if e["event_type"] == protocol.STOPPED_SPEAKING]
+    assert run.records("step")[1]["due"] == pytest.approx(stopped[0]["t"], abs=0.01)
+
+
+def test_end_keep_leaves_the_conversation_running_after_success(tmp_path: Path) -> None:
+    header = "version: 1\nconversation:\n  persona: {name: Keeper, replica_id: r90bbd427f71}\n  end: keep\n"
+    path = write_scenario(tmp_path, "steps:\n  - pause: 0.1s\n", header=header)
+    run = play(path, tmp_path)
+    assert run.error is None and run.outcome.kept
+    assert not run.outcome.conversation_ended
+    assert list(run.server_conversations.values())[0]["status"] == "active"
+    assert len(run.server_personas) == 1  # the conversation still needs its persona
+
+
+def test_validate_warns_about_a_raw_message_echo_mode_does_not_take(tmp_path: Path) -> None:
+    from player.validate import validate_file
+
+    path = write_scenario(tmp_path, """\
+        steps:
+          - send: {event_type: conversation.respond, properties: {text: hi}}
+        """)
+    scenario, diagnostics = validate_file(path)
+    assert scenario is not None  # a warning, not an error
+    (warning,) = diagnostics
+    assert warning.severity == "warning" and "conversation.respond" in warning.message
+    assert (warning.pos.line, warning.pos.col) == (8, 5)

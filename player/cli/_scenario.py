@@ -3,6 +3,7 @@ compiler-style on stderr, warnings do not stop it, errors do."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 from ..plan import Plan, build_plan
@@ -21,7 +22,8 @@ def load_checked(file: str, vars: dict[str, str], *, fmt: str = "text") -> Plan 
         if fmt == "json" and errors:
             print(render_json({file: diagnostics}), file=sys.stdout)
         else:
-            print(render_text(diagnostics, color=sys.stderr.isatty()), file=sys.stderr)
+            color = sys.stderr.isatty() and "NO_COLOR" not in os.environ
+            print(render_text(diagnostics, color=color), file=sys.stderr)
     if scenario is None:
         return None
     return build_plan(scenario)
