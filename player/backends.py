@@ -2,7 +2,7 @@
 
 Both give the session the same two things: a TavusClient (the local one talks to the fake Tavus
 server on 127.0.0.1 over a real socket) and a factory of room transports. The session cannot
-tell them apart except through `local` and `room_report`.
+tell them apart except through `local` and `underruns`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 if TYPE_CHECKING:
     from .local.room import RoomSettings
@@ -27,19 +27,18 @@ __all__ = ["Backend", "tavus_backend", "local_backend", "local_room_settings", "
 class Backend:
     client: "TavusClient"
     transport: Callable[[], "Transport"]
-    local: bool
     rooms: "RoomRegistry | None" = None  # local only: the replica's rooms
     server: "FakeTavus | None" = None  # local only: the fake Tavus API the client talks to
     default_replica_id: str | None = None  # used when the scenario names no replica
 
-    def room_report(self, conversation_id: str | None) -> Mapping[str, Any] | None:
-        """What the local replica observed (underruns, violations); None on Daily."""
-        if self.rooms is None or conversation_id is None:
-            return None
-        room = self.rooms.find(conversation_id)
-        if room is None:
-            return None
-        return {"underruns": room.underruns, "violations": len(room.violations)}
+    @property
+    def local(self) -> bool:
+        return self.rooms is not None
+
+    def underruns(self, conversation_id: str | None) -> int | None:
+        """How often the local replica's audio buffer ran dry; None on Daily."""
+        room = self.rooms.find(conversation_id) if self.rooms is not None and conversation_id else None
+        return room.underruns if room is not None else None
 
 
 @contextlib.contextmanager
@@ -49,7 +48,7 @@ def tavus_backend(*, api_key_file: str | None = None, api: str | None = None) ->
 
     with TavusClient(TavusSettings.from_env(api_key_file=api_key_file, api=api)) as client:
         replica = os.environ.get("TAVUS_REPLICA_ID") or None
-        yield Backend(client=client, transport=DailyTransport, local=False, default_replica_id=replica)
+        yield Backend(client=client, transport=DailyTransport, default_replica_id=replica)
 
 
 @contextlib.contextmanager
@@ -76,7 +75,7 @@ def local_backend(
         settings = TavusSettings(api_key=server.api_key, base_url=server.base_url, api=api or "personas")
         # The fake server's state dies with this process: nothing for `cleanup` to remember.
         with TavusClient(settings, ledger=Ledger(None)) as client:
-            yield Backend(client=client, transport=lambda: local_transport(rooms), local=True, rooms=rooms,
+            yield Backend(client=client, transport=lambda: local_transport(rooms), rooms=rooms,
                           server=server, default_replica_id=next(iter(server.state.replicas)))
 
 

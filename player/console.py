@@ -11,7 +11,7 @@ from typing import TextIO
 
 from .durations import format_clock
 from .model import Cue, Pause, Play, Say, Send, Step, WaitFor
-from .plan import Plan, PlannedStep
+from .plan import PlannedStep
 from .scheduler import StepRecord
 from .session import Outcome
 from .stats import Lateness
@@ -119,7 +119,7 @@ class Console:
         finally:
             loop.remove_reader(fd)
 
-    def summary(self, plan: Plan, outcome: Outcome) -> None:
+    def summary(self, outcome: Outcome) -> None:
         lateness = Lateness.of([r.lateness for r in outcome.records])
         parts = [f"{plural(len(outcome.records), 'step')} in {format_clock(outcome.length)[1:]}", lateness.describe()]
         if outcome.underruns is not None:

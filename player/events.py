@@ -11,9 +11,9 @@ import asyncio
 from typing import Any, Callable
 
 from . import protocol
-from .errors import PlaybackError, ProtocolViolation
+from .errors import PlaybackError
 from .runlog import RunLog
-from .transport.base import REPLICA_JOINED, REPLICA_LEFT, ROOM_ERROR, RoomEvent
+from .transport.base import REPLICA_JOINED, REPLICA_LEFT, ROOM_ERROR, RoomEvent, error_of
 
 __all__ = ["EventPump", "Predicate", "on_event_logger"]
 
@@ -62,8 +62,7 @@ class EventPump:
                 self.speaking.clear()
         self._on_event(event)
         if kind == ROOM_ERROR and self.failure is None:
-            error = event.error or "the room reported an error"
-            self.failure = (ProtocolViolation if error.startswith("ProtocolViolation") else PlaybackError)(error)
+            self.failure = error_of(event)
             if self._on_failure is not None:
                 self._on_failure(self.failure)
         for waiter in list(self._waiters):

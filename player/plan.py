@@ -120,7 +120,7 @@ def build_plan(
     scenario: Scenario, *, clip_seconds: Callable[[Play], float] | None = None
 ) -> Plan:
     """Walk the steps with estimated timing. `clip_seconds` gives a play step's trimmed length
-    (default: probe the file); the scheduler passes the exact length of the prepared clip."""
+    (default: probe the file, which player.audio caches)."""
     clip_seconds = clip_seconds or _default_clip_seconds
     microphone = scenario.conversation.input == "microphone"
     planned: list[PlannedStep] = []

@@ -49,7 +49,7 @@ def run_playback(
                 console.print(conversation_line(session.outcome))
                 _report_cleanup(console, session.outcome)
                 raise
-            console.summary(plan, outcome)
+            console.summary(outcome)
             _report_cleanup(console, outcome)
             # Played, but something it created may still be billing: say so in the exit code.
             return ExitCode.FAILED if outcome.cleanup_errors else ExitCode.OK

@@ -81,11 +81,9 @@ class Scheduler:
         self._clips = clips
         self._log = log
         self._pump = pump
-        self._observer = options.observer
         self._mic = microphone
-        self._cue_waiter = options.cue_waiter
+        self._options = options
         self._speed = options.speed
-        self._start_index = options.start_index
         self._streams: dict[str, asyncio.Task[None]] = {}  # inference_id -> audio in flight
         self._speech = SpeechTracker(pump, words_per_minute=plan.scenario.defaults.words_per_minute, notice=self._notice)
         self._starts: dict[str, float] = {}  # step id -> due (loop time)
@@ -93,18 +91,19 @@ class Scheduler:
         self.messages = 0
         self.bytes = 0
         self._stopped = False  # set by stop(): nothing more leaves, whatever is still scheduled
-        self._loop = asyncio.get_event_loop()
+        self._loop = asyncio.get_running_loop()
 
     # -- the step loop ---------------------------------------------------------------------
 
     async def run(self, t0: float) -> list[StepRecord]:
         """Play every step from start_index; returns when the replica has finished speaking."""
         steps = self.plan.steps
+        first = self._options.start_index
         # With --from, keep `at` offsets where the plan puts them relative to the first step.
-        origin = t0 - steps[self._start_index].start if steps else t0
+        origin = t0 - steps[first].start if steps else t0
         due = t0
         previous_actual = t0
-        for i in range(self._start_index, len(steps)):
+        for i in range(first, len(steps)):
             planned = steps[i]
             step = planned.step
             due = max(due, self._at_due(step, origin))
@@ -115,8 +114,8 @@ class Scheduler:
             if step.id:
                 self._starts[step.id] = due
             self._log.write("step", index=step.index, id=step.id, action=step.action, due=record.due, actual=record.actual)
-            if self._observer is not None:
-                self._observer.step_started(record, planned, steps[i + 1] if i + 1 < len(steps) else None)
+            if self._options.observer is not None:
+                self._options.observer.step_started(record, planned, steps[i + 1] if i + 1 < len(steps) else None)
             anchor = await self._execute(planned, due, previous_actual)
             previous_actual = actual
             due = anchor + (step.gap / self._speed if i + 1 < len(steps) else 0.0)
@@ -201,9 +200,9 @@ class Scheduler:
         return due + step.timeout
 
     async def _cue(self, step: Cue, due: float) -> float:
-        if self._cue_waiter is None:
+        if self._options.cue_waiter is None:
             return due + step.auto / self._speed
-        await self._cue_waiter(step)
+        await self._options.cue_waiter(step)
         return self._loop.time()
 
     # -- audio ------------------------------------------------------------------------------
@@ -225,9 +224,7 @@ class Scheduler:
         self.bytes += len(pcm)
 
     def _interrupt(self) -> None:
-        for task in list(self._streams.values()):
-            task.cancel()
-        self._streams.clear()
+        self._cancel_streams()
         self._speech.forget_all()
         self._send(protocol.interrupt(self._cid))
 
@@ -243,6 +240,9 @@ class Scheduler:
     def stop(self) -> None:
         """Stop every audio stream now and refuse further sends (Ctrl-C, failure, cleanup)."""
         self._stopped = True
+        self._cancel_streams()
+
+    def _cancel_streams(self) -> None:
         for task in list(self._streams.values()):
             task.cancel()
         self._streams.clear()
@@ -254,12 +254,12 @@ class Scheduler:
         size = protocol.message_bytes(message)
         self.messages += 1
         self.bytes += size
-        props = message.get("properties") or {}
+        props = message.get("properties")
         self._log.write(
             "message",
             t=self._rel(self._loop.time()),
-            event_type=message.get("event_type"),
-            inference_id=props.get("inference_id") if isinstance(props, Mapping) else None,
+            event_type=protocol.event_type_of(message),
+            inference_id=protocol.inference_id_of(message),
             bytes=size,
             done=props.get("done") if isinstance(props, Mapping) else None,
         )
@@ -269,5 +269,5 @@ class Scheduler:
 
     def _notice(self, text: str) -> None:
         self._log.write("notice", t=self._rel(self._loop.time()), text=text)
-        if self._observer is not None:
-            self._observer.notice(text)
+        if self._options.observer is not None:
+            self._options.observer.notice(text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .errors import JoinError, ScenarioError
 from .events import EventPump, on_event_logger
@@ -23,6 +23,7 @@ from .scheduler import RunOptions, Scheduler, StepRecord
 if TYPE_CHECKING:
     from .audio import PreparedClip
     from .backends import Backend
+    from .tavus import Conversation
     from .transport.base import Transport
 
 __all__ = ["Session", "Outcome", "safety_properties"]
@@ -41,7 +42,6 @@ class Outcome:
     kept: bool = False  # `end: keep` after a successful run: left running on purpose
     persona_deleted: bool | None = None  # None: this run created no persona
     underruns: int | None = None  # known on the local replica only
-    violations: int | None = None
     length: float = 0.0  # seconds from t=0 to the end of playback
     cleanup_errors: list[str] = field(default_factory=list)
 
@@ -107,7 +107,7 @@ class Session:
         try:
             clips = await self._prepare()
             conversation = await self._create()
-            t0 = await self._join(conversation.url, getattr(conversation, "meeting_token", None))
+            t0 = await self._join(conversation.url, conversation.meeting_token)
             self.log.origin = t0
             await self._play(clips, conversation.id, t0)
             self.outcome.length = loop.time() - t0
@@ -159,7 +159,7 @@ class Session:
                                             "pick a replica whose training has finished", code="replica")])
         return replica
 
-    async def _create(self) -> Any:
+    async def _create(self) -> "Conversation":
         client = self.backend.client
         conv = self.plan.scenario.conversation
         replica = await self._check_replica()
@@ -171,7 +171,7 @@ class Session:
             self.outcome.persona_deleted = False
             self.log.write("persona", persona_id=persona.id, created=True)
         conversation = await asyncio.to_thread(
-            client.create_conversation, persona_id, replica_id=conv.replica_id or replica,
+            client.create_conversation, persona_id, replica_id=replica,
             name=conv.name or self.plan.scenario.name, properties=safety_properties(self.plan),
         )
         self.outcome.conversation_id = conversation.id
@@ -204,10 +204,8 @@ class Session:
         )
         main = asyncio.current_task()
         assert main is not None
-        failure: list[BaseException] = []
 
-        def fail(error: BaseException) -> None:  # a room error ends the run at once
-            failure.append(error)
+        def fail(_error: BaseException) -> None:  # a room error ends the run at once
             self.stop_audio()
             main.cancel()
 
@@ -215,9 +213,9 @@ class Session:
         try:
             self.outcome.records = await self._scheduler.run(t0)
         except asyncio.CancelledError:
-            if failure:
+            if pump.failure is not None:
                 main.uncancel()  # the cancel was ours, to carry the room's error out
-                raise failure[0] from None
+                raise pump.failure from None
             raise
         finally:
             self.stop_audio()
@@ -235,21 +233,21 @@ class Session:
         self.stop_audio()
         client = self.backend.client
         cid = self.outcome.conversation_id
-        report = self.backend.room_report(cid) if cid else None  # before the room closes
-        if report:
-            self.outcome.underruns = report.get("underruns")
-            self.outcome.violations = report.get("violations")
+        self.outcome.underruns = self.backend.underruns(cid)  # before the room closes
         if cid is not None and not keep:
-            try:
-                await asyncio.to_thread(client.end_conversation, cid)
-                self.outcome.conversation_ended = True
-            except Exception as exc:  # noqa: BLE001 - reported in the summary and the log
-                self.outcome.cleanup_errors.append(f"ending conversation {cid}: {exc}")
+            self.outcome.conversation_ended = await self._attempt(f"ending conversation {cid}", client.end_conversation, cid)
         if self._transport is not None:
             await self._transport.close()
         if self._persona_id is not None and not keep:
-            try:
-                await asyncio.to_thread(client.delete_persona, self._persona_id)
-                self.outcome.persona_deleted = True
-            except Exception as exc:  # noqa: BLE001
-                self.outcome.cleanup_errors.append(f"deleting persona {self._persona_id}: {exc}")
+            self.outcome.persona_deleted = await self._attempt(
+                f"deleting persona {self._persona_id}", client.delete_persona, self._persona_id
+            )
+
+    async def _attempt(self, what: str, call: Callable[[str], None], resource_id: str) -> bool:
+        """One cleanup call; a failure is recorded (summary, log, exit code), never raised."""
+        try:
+            await asyncio.to_thread(call, resource_id)
+            return True
+        except Exception as exc:  # noqa: BLE001
+            self.outcome.cleanup_errors.append(f"{what}: {exc}")
+            return False

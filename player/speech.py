@@ -22,7 +22,7 @@ class SpeechTracker:
         self._pump = pump
         self._wpm = words_per_minute
         self._notice = notice
-        self._loop = asyncio.get_event_loop()
+        self._loop = asyncio.get_running_loop()
         # Utterances sent and not yet heard to the end: inference_id -> (sent, expected end).
         self._owed: dict[str, tuple[float, float]] = {}
 

@@ -12,7 +12,9 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-__all__ = ["RoomEvent", "Transport", "Microphone", "ROOM_ERROR", "REPLICA_JOINED", "REPLICA_LEFT"]
+from ..errors import PlaybackError, ProtocolViolation
+
+__all__ = ["RoomEvent", "Transport", "Microphone", "ROOM_ERROR", "REPLICA_JOINED", "REPLICA_LEFT", "error_of"]
 
 # Pseudo event types for what is not a Tavus app message.
 REPLICA_JOINED = "replica.joined"  # the replica participant is in the room
@@ -29,6 +31,15 @@ class RoomEvent:
     message: Mapping[str, Any] | None = None  # the raw app message, when it was one
     participant: Mapping[str, Any] | None = None  # for replica.joined / replica.left
     error: str | None = None  # for room.error
+
+
+def error_of(event: RoomEvent) -> PlaybackError:
+    """The exception a ROOM_ERROR event stands for: ProtocolViolation when the local replica
+    refused a message, else PlaybackError."""
+    error = event.error or "unknown room error"
+    if error.startswith("ProtocolViolation: "):
+        return ProtocolViolation(f"the replica refused a message: {error.split(': ', 1)[1]}")
+    return PlaybackError(f"room error: {error}")
 
 
 class Microphone(abc.ABC):
