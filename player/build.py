@@ -25,7 +25,7 @@ from .yamlload import Document
 __all__ = ["Frame", "Builder", "id_suffix", "safe_resolve", "substitute", "stringify", "DEFAULTS"]
 
 DEFAULTS: Mapping[str, Any] = dataclasses.asdict(Defaults())
-_DURATIONS = frozenset({"chunk", "lead", "gap", "timeout", "pause", "from", "to", "auto", "join_timeout"})
+_DURATIONS = frozenset({"chunk", "lead", "gap", "timeout"})  # the `defaults` keys that are durations
 _AT_REF = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_.#-]*)\s*(?:\+(.*))?\Z")
 _MIN_CHUNK, _MAX_CHUNK = 0.01, 1.0
 _VAR = re.compile(r"\$\$\{|\$\{([^}]*)\}")

@@ -7,9 +7,10 @@ so text-only scenarios never touch the audio stack) and the estimated length aga
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from . import protocol
 from .errors import AudioError, EchoPlayerError
@@ -17,18 +18,23 @@ from .plan import audio_message_bytes, build_plan, text_message_bytes
 from .model import Diagnostic, Play, Pos, Say, Scenario, Send, Step
 from .schema_messages import did_you_mean
 
+if TYPE_CHECKING:
+    from .audio import AudioInfo
+
 __all__ = ["check_scenario", "audio_chunk_bytes", "MAX_CALL_DURATION", "LENGTH_WARNING_RATIO"]
 
 MAX_CALL_DURATION = 3600  # Tavus' default and maximum, seconds
 LENGTH_WARNING_RATIO = 0.9  # warn when the estimate passes this share of max_call_duration
+_Probed = Mapping[Path, "AudioInfo | AudioError"]  # each play step's file: its info, or why it is unusable
 
 
 def check_scenario(scenario: Scenario, *, estimate: bool = True) -> list[Diagnostic]:
     """Errors and warnings; the length estimate runs only when nothing else is wrong."""
-    out = [*_at_refs(scenario.steps), *_microphone(scenario), *_sizes(scenario), *_audio(scenario.steps),
+    probed = _probe(scenario.steps)  # once, for the audio checks and the length estimate
+    out = [*_at_refs(scenario.steps), *_microphone(scenario), *_sizes(scenario), *_audio(scenario.steps, probed),
            *_sends(scenario.steps)]
     if estimate and not any(d.severity == "error" for d in out):
-        out.extend(_length(scenario))
+        out.extend(_length(scenario, probed))
     return out
 
 
@@ -103,21 +109,37 @@ def _chunk_hint(rate: int, limit: int) -> str:
     return f"use chunk: {best}ms or less, or raise max_message_bytes" if best >= 10 else "raise max_message_bytes"
 
 
-def _audio(steps: tuple[Step, ...]) -> Iterable[Diagnostic]:
-    plays = [s for s in steps if isinstance(s, Play)]
-    if not plays:
-        return
+def _probe(steps: tuple[Step, ...]) -> _Probed:
+    paths = dict.fromkeys(s.path for s in steps if isinstance(s, Play))
+    if not paths:
+        return {}
     from . import audio  # deferred: text-only scenarios never import the audio stack
 
-    probed: dict[Path, object] = {}
-    for step in plays:
-        if step.path not in probed:
-            try:
-                probed[step.path] = audio.probe(step.path)
-            except AudioError as exc:
-                probed[step.path] = exc
-            except (OSError, ValueError) as exc:
-                probed[step.path] = AudioError(f"cannot read audio file: {exc}")
+    probed: dict[Path, AudioInfo | AudioError] = {}
+    for path in paths:
+        try:
+            probed[path] = audio.probe(path)
+        except AudioError as exc:
+            probed[path] = exc
+        except (OSError, ValueError) as exc:
+            probed[path] = AudioError(f"cannot read audio file: {exc}")
+    return probed
+
+
+def _clip_seconds(probed: _Probed, step: Play) -> float:
+    """The play step's trimmed length from its probed file; raises the file's AudioError."""
+    from . import audio  # only play steps get here, and their files were probed
+
+    info = probed[step.path]
+    if isinstance(info, AudioError):
+        raise info
+    return audio.clip_duration(info, step.start, step.end)
+
+
+def _audio(steps: tuple[Step, ...], probed: _Probed) -> Iterable[Diagnostic]:
+    for step in steps:
+        if not isinstance(step, Play):
+            continue
         info = probed[step.path]
         if isinstance(info, AudioError):
             yield _audio_error(step, info)
@@ -125,13 +147,12 @@ def _audio(steps: tuple[Step, ...]) -> Iterable[Diagnostic]:
         if step.start is not None and step.end is not None and step.end <= step.start:
             continue  # reported where the step was built
         try:
-            audio.clip_duration(info, step.start, step.end)  # type: ignore[arg-type]
+            _clip_seconds(probed, step)
         except AudioError as exc:
             yield _audio_error(step, exc)
         else:
-            length = info.duration  # type: ignore[attr-defined]
-            if step.end is not None and step.end > length + 1e-6:
-                yield Diagnostic(step.pos, f"`to` ({step.end:g}s) is past the end of {step.source} ({length:.3f}s)",
+            if step.end is not None and step.end > info.duration + 1e-6:
+                yield Diagnostic(step.pos, f"`to` ({step.end:g}s) is past the end of {step.source} ({info.duration:.3f}s)",
                                  "the clip plays to its end", severity="warning", code="audio")
 
 
@@ -142,10 +163,10 @@ def _audio_error(step: Play, exc: AudioError) -> Diagnostic:
     return Diagnostic(step.pos, f"{step.source}: {message}", getattr(exc, "hint", None), code="audio")
 
 
-def _length(scenario: Scenario) -> Iterable[Diagnostic]:
+def _length(scenario: Scenario, probed: _Probed) -> Iterable[Diagnostic]:
     where = scenario.conversation.pos or Pos(str(scenario.path), 1, 1)
     try:
-        plan = build_plan(scenario)
+        plan = build_plan(scenario, clip_seconds=functools.partial(_clip_seconds, probed))
     except EchoPlayerError as exc:
         yield Diagnostic(where, f"cannot estimate the length: {exc}", getattr(exc, "hint", None), code="plan")
         return

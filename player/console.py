@@ -12,11 +12,12 @@ from typing import TextIO
 from .durations import format_clock
 from .model import Cue, Pause, Play, Say, Send, Step, WaitFor
 from .plan import PlannedStep
+from .report import plural
 from .scheduler import StepRecord
 from .session import Outcome
 from .stats import Lateness
 
-__all__ = ["Console", "describe_step", "conversation_line", "plural"]
+__all__ = ["Console", "describe_step", "conversation_line"]
 
 
 def describe_step(step: Step, width: int = 48) -> str:
@@ -127,10 +128,6 @@ class Console:
         parts.append(f"{plural(outcome.messages, 'message')}, {outcome.bytes / 1024:.1f} KiB")
         self.print("played " + " · ".join(parts))
         self.print(conversation_line(outcome))
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def conversation_line(outcome: Outcome) -> str:

@@ -41,7 +41,8 @@ def load_scenario(path: str | Path, *, vars: Mapping[str, str] | None = None) ->
 def resolve_file(path: str | Path, *, vars: Mapping[str, str] | None = None) -> tuple[Scenario | None, list[Diagnostic]]:
     """The model built from the file (schema and resolution only, no semantic checks) and what
     was found. With errors the model may be partial (steps the schema refused are left out,
-    kept only to look for more problems); None when the file cannot be read or parsed."""
+    kept only to look for more problems); None when the file cannot be read or parsed. A problem
+    inside a repeat is found once per iteration (validate_file reports it once)."""
     return _Resolver(Path(path), dict(vars or {})).run()
 
 
@@ -67,7 +68,7 @@ class _Resolver:
         if doc is None or top is None:
             return None, self.diagnostics
         self.root, data = top.parent, doc.data
-        scope = {k: stringify(v) for k, v in data.get("vars", {}).items()} | self.cli_vars
+        scope = _own_vars(data) | self.cli_vars
         frame = Frame(doc, top.parent, scope, self.builder.defaults(doc, data.get("defaults"), DEFAULTS))
         conversation = self.builder.conversation(frame, data.get("conversation"))
         name = self.builder.text(frame, ("name",), data["name"]) if "name" in data else _default_name(self.path)
@@ -79,7 +80,7 @@ class _Resolver:
             path=self.path, name=name, description=data.get("description"), conversation=conversation,
             defaults=Defaults(**frame.defaults), vars=scope, steps=tuple(self.steps), files=tuple(self.files),
         )
-        return scenario, list(dict.fromkeys(self.diagnostics))  # a repeat reports its problems once
+        return scenario, self.diagnostics
 
     def _open(self, path: Path, display: str, site: Pos | None, written: str = "") -> Document | None:
         if path in self.docs:
@@ -163,10 +164,9 @@ class _Resolver:
         if doc is None:
             return
         passed = {k: self.builder.text(frame, here + ("vars", k), stringify(v)) for k, v in raw.get("vars", {}).items()}
-        own = {k: stringify(v) for k, v in doc.data.get("vars", {}).items()}
         defaults = self.builder.defaults(doc, doc.data.get("defaults"), frame.defaults)
         site = frame.doc.key_pos(here + ("include",))
-        child = Frame(doc, target.parent, own | dict(frame.scope) | passed, defaults, frame.via + (site,), frame.iteration)
+        child = Frame(doc, target.parent, _own_vars(doc.data) | dict(frame.scope) | passed, defaults, frame.via + (site,), frame.iteration)
         if target not in self.files:
             self.files.append(target)
         self.stack.append((target, display))
@@ -184,6 +184,11 @@ class _Resolver:
                     at = dataclasses.replace(step.at, ref=candidate)
                     self.steps[index] = dataclasses.replace(step, at=at)
                     break
+
+
+def _own_vars(data: Mapping[str, Any]) -> dict[str, str]:
+    """A file's `vars:` as text: the defaults of its scope."""
+    return {k: stringify(v) for k, v in data.get("vars", {}).items()}
 
 
 def _default_name(path: Path) -> str:

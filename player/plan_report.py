@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .console import describe_step, plural
+from .console import describe_step
+from .report import plural
 from .durations import format_clock
 from .plan import Plan
 

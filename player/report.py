@@ -14,7 +14,7 @@ import click
 
 from .model import Diagnostic
 
-__all__ = ["render_text", "render_json", "render_github", "diagnostic_dict", "summary"]
+__all__ = ["render_text", "render_json", "render_github", "diagnostic_dict", "summary", "plural"]
 
 _TOKEN = re.compile(r"\$\{[^}]*\}?|\"(?:[^\"\\]|\\.)*\"?|'(?:[^']|'')*'?|[^\s:,\[\]{}#]+")
 _MAX_SOURCE = 2 * 1024 * 1024
@@ -115,8 +115,10 @@ def _prop(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def summary(files: int, errors: int, warnings: int) -> str:
-    def plural(n: int, word: str) -> str:
-        return f"{n} {word}{'' if n == 1 else 's'}"
+def plural(n: int, word: str) -> str:
+    """`1 step`, `2 steps`: for every count echo-player prints."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
+
+def summary(files: int, errors: int, warnings: int) -> str:
     return f"{plural(files, 'file')} checked: {plural(errors, 'error')}, {plural(warnings, 'warning')}"

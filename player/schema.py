@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .model import Diagnostic
-from .schema_messages import ACTIONS, describe_errors, did_you_mean
+from .schema_messages import ACTIONS, describe_errors
 from .schemacompile import compile_schema
 from .yamlload import Document
 
-__all__ = ["ACTIONS", "schema_path", "schema_text", "load_schema", "check_document", "prune", "did_you_mean"]
+__all__ = ["ACTIONS", "schema_path", "schema_text", "load_schema", "check_document", "prune"]
 
 
 def schema_path() -> Path:

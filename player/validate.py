@@ -53,7 +53,7 @@ def validate_file(path: str | Path, *, vars: Mapping[str, str] | None = None) ->
     except Exception as exc:  # noqa: BLE001 - a validator reports, it never shows a traceback
         message = f"internal error: {type(exc).__name__}: {exc}"
         diagnostics, scenario = [Diagnostic(Pos(display, 1, 1), message, "please report this", code="internal")], None
-    diagnostics = list(dict.fromkeys(diagnostics))
+    diagnostics = list(dict.fromkeys(diagnostics))  # a repeat reports its problems once
     diagnostics.sort(key=lambda d: (d.pos.file != display, d.pos.file, d.pos.line, d.pos.col))
     if any(d.severity == "error" for d in diagnostics):
         scenario = None

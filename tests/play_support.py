@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
-import struct
 import textwrap
 import wave
 from dataclasses import dataclass
@@ -13,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from player.backends import local_backend
+from room_support import tone
 from player.local.room import LocalRoom, RoomSettings
 from player.plan import Plan, build_plan
 from player.runlog import RunLog
@@ -41,14 +40,12 @@ def write_scenario(folder: Path, body: str, *, name: str = "t.scenario.yaml", he
     return path
 
 
-def write_tone(path: Path, seconds: float, *, rate: int = 24000, freq: float = 220.0) -> Path:
+def write_tone(path: Path, seconds: float, *, rate: int = 24000) -> Path:
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(rate)
-        w.writeframes(b"".join(
-            struct.pack("<h", int(8000 * math.sin(2 * math.pi * freq * i / rate))) for i in range(round(seconds * rate))
-        ))
+        w.writeframes(tone(seconds, rate))
     return path
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
@@ -105,7 +104,3 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, fake: FakeTavus) -> Callable[..., C
 
 def live_ids(fake: FakeTavus) -> list[str]:
     return sorted(c["id"] for c in fake.state.active_conversations())
-
-
-def environ_without_tavus() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("TAVUS_")}

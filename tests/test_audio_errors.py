@@ -91,10 +91,17 @@ def test_wav_with_zero_samples(tmp_path: Path, act: Action) -> None:
 
 
 @pytest.mark.parametrize("act", BOTH, ids=IDS)
-def test_corrupt_wav(tmp_path: Path, act: Action) -> None:
-    path = tmp_path / "noise.wav"
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("noise.wav", ["not a valid WAV file", "no RIFF/WAVE header"]),  # our parser says why
+        ("noise.mp3", ["cannot decode audio", "Invalid data"]),  # ffmpeg says why
+    ],
+)
+def test_corrupt_file(tmp_path: Path, act: Action, name: str, words: list[str]) -> None:
+    path = tmp_path / name
     path.write_bytes(bytes(range(256)) * 8)
-    refused(lambda: act(path), str(path), "not a valid WAV file", "no RIFF/WAVE header")
+    refused(lambda: act(path), str(path), *words)
 
 
 @pytest.mark.parametrize("act", BOTH, ids=IDS)
@@ -114,13 +121,6 @@ def test_wav_with_impossible_format(tmp_path: Path) -> None:
     path = tmp_path / "zero.wav"
     path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
     refused(lambda: probe(path), str(path), "invalid fmt chunk")
-
-
-@pytest.mark.parametrize("act", BOTH, ids=IDS)
-def test_corrupt_mp3(tmp_path: Path, act: Action) -> None:
-    path = tmp_path / "noise.mp3"
-    path.write_bytes(bytes(range(256)) * 8)
-    refused(lambda: act(path), str(path), "cannot decode audio", "Invalid data")
 
 
 def test_file_without_an_audio_stream(tmp_path: Path) -> None:

@@ -121,6 +121,18 @@ def test_ffmpegs_extensible_24_bit_wav_is_read_natively(
     )
 
 
+def test_probe_decodes_a_file_once_until_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = encode(write_sine_wav(tmp_path / "one.wav", channels=1), tmp_path / "clip.ogg")
+    first = probe(path)
+    monkeypatch.setattr(player.audio, "find_ffmpeg", lambda: None)  # decoding would fail now
+    assert probe(path) == first  # validate, then plan: the second probe decodes nothing
+    encode(write_sine_wav(tmp_path / "two.wav", channels=1, seconds=2.0), path)
+    with pytest.raises(player.audio.AudioError, match="needs ffmpeg"):
+        probe(path)  # a rewritten file is probed afresh
+
+
 def test_find_ffmpeg_prefers_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = tmp_path / "ffmpeg"
     fake.write_text("#!/bin/sh\nexit 0\n")

@@ -12,6 +12,7 @@ import base64
 import math
 import os
 import shutil
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from typing import BinaryIO
 
 from ..errors import AudioError
 from . import _ffmpeg, _riff
-from ._pcm import chunk_bytes, chunk_pcm, render
+from ._pcm import chunk_bytes, chunk_pcm, render, slices
 
 __all__ = [
     "AudioInfo",
@@ -43,6 +44,12 @@ _HINT_DECODE = "check it is a whole MP3, OGG, M4A, FLAC or WAV file; `ffmpeg -i 
 _HINT_EMPTY = "re-export or re-copy the clip"
 _HINT_TRIM = "`from` and `to` are seconds into the clip, with from < to"
 _HINT_NUMBER = "`from`/`to` take durations such as 1.5s; `gain_db` decibels such as -6"
+
+# probe() results by file identity and state, so validating then planning a scenario (or a clip
+# played twice) decodes a compressed file once. A changed file has a new key.
+_PROBED: dict[tuple[object, ...], AudioInfo] = {}
+_PROBED_MAX = 256
+_probed_lock = threading.Lock()
 
 
 def find_ffmpeg() -> str | None:
@@ -89,16 +96,29 @@ class PreparedClip:
     @property
     def pcm_chunks(self) -> tuple[bytes, ...]:
         """The raw chunks behind `chunks`, sliced from `pcm` on each access (not stored)."""
-        step = 2 * self.chunk_samples
-        return tuple(self.pcm[i : i + step] for i in range(0, len(self.pcm), step))
+        return tuple(slices(self.pcm, 2 * self.chunk_samples))
 
 
 def probe(path: Path) -> AudioInfo:
-    """Duration and format; reads only the header of a WAV, decodes anything else."""
+    """Duration and format; reads only the header of a WAV, decodes anything else. The answer
+    is remembered until the file changes (its size, mtime or ctime)."""
     path = Path(path)
-    f, size = _open(path)
+    f, st = _open(path)
+    key = (str(path.absolute()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     with f:
-        layout, why = _native_layout(path, f, size)
+        known = _PROBED.get(key)
+        if known is not None:
+            return known
+        layout, why = _native_layout(path, f, st.st_size)
+    info = _probe_info(path, layout, why)
+    with _probed_lock:
+        if len(_PROBED) >= _PROBED_MAX:
+            del _PROBED[next(iter(_PROBED))]  # the oldest
+        _PROBED[key] = info
+    return info
+
+
+def _probe_info(path: Path, layout: _riff.WavLayout | None, why: str) -> AudioInfo:
     if layout is not None and layout.frames is not None:
         frames, label = layout.frames, "wav"
     else:
@@ -127,9 +147,9 @@ def prepare(
     """
     path = Path(path)
     _check_args(path, sample_rate, start, end, gain_db)
-    f, size = _open(path)
+    f, st = _open(path)
     with f:
-        layout, why = _native_layout(path, f, size)
+        layout, why = _native_layout(path, f, st.st_size)
         if layout is not None and layout.frames is not None:
             if layout.frames == 0:
                 raise _no_samples(path)
@@ -173,9 +193,7 @@ def prepare_clip(
     step = chunk_bytes(sample_rate, chunk_seconds)  # a bad chunk length fails before decoding
     pcm = prepare(path, sample_rate=sample_rate, start=start, end=end, gain_db=gain_db)
     with memoryview(pcm) as view:  # slices of a view: no copy of the PCM per chunk
-        chunks = tuple(
-            base64.b64encode(view[i : i + step]).decode("ascii") for i in range(0, len(pcm), step)
-        )
+        chunks = tuple(base64.b64encode(chunk).decode("ascii") for chunk in slices(view, step))
     return PreparedClip(sample_rate=sample_rate, chunk_samples=step // 2, pcm=pcm, chunks=chunks)
 
 
@@ -214,7 +232,7 @@ def _no_samples(path: Path) -> AudioError:
     return _error(path, "audio file has no samples (0 s of audio)", _HINT_EMPTY)
 
 
-def _open(path: Path) -> tuple[BinaryIO, int]:
+def _open(path: Path) -> tuple[BinaryIO, os.stat_result]:
     try:
         f = open(path, "rb")
     except FileNotFoundError:
@@ -228,11 +246,11 @@ def _open(path: Path) -> tuple[BinaryIO, int]:
     except OSError as exc:
         what = f"cannot read audio file: {exc.strerror or exc}"
         raise _error(path, what, "check the path and the disk") from None
-    size = os.fstat(f.fileno()).st_size
-    if size == 0:
+    st = os.fstat(f.fileno())
+    if st.st_size == 0:
         f.close()
         raise _error(path, "audio file is empty (0 bytes)", _HINT_EMPTY)
-    return f, size
+    return f, st
 
 
 def _native_layout(path: Path, f: BinaryIO, size: int) -> tuple[_riff.WavLayout | None, str]:

@@ -6,13 +6,15 @@ from __future__ import annotations
 import sys
 import warnings
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from types import ModuleType
+from typing import TypeVar
 
-__all__ = ["render", "chunk_pcm", "chunk_bytes"]
+__all__ = ["render", "chunk_pcm", "chunk_bytes", "slices"]
 
 _BIG_ENDIAN = sys.byteorder == "big"  # audioop works in native order; WAV is little-endian
+_B = TypeVar("_B", bytes, memoryview)
 
 
 @lru_cache(maxsize=1)
@@ -100,5 +102,9 @@ def chunk_pcm(pcm: bytes, sample_rate: int, chunk_seconds: float) -> list[bytes]
     the last may be shorter, none is empty."""
     if len(pcm) % 2:
         raise ValueError(f"PCM of {len(pcm)} bytes is not whole 16-bit samples")
-    step = chunk_bytes(sample_rate, chunk_seconds)
-    return [pcm[i : i + step] for i in range(0, len(pcm), step)]
+    return list(slices(pcm, chunk_bytes(sample_rate, chunk_seconds)))
+
+
+def slices(buf: _B, step: int) -> Iterator[_B]:
+    """Consecutive `step`-byte slices of bytes or a memoryview; the last may be shorter."""
+    return (buf[i : i + step] for i in range(0, len(buf), step))

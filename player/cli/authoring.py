@@ -25,7 +25,7 @@ def validate_command(paths: tuple[str, ...], var_pairs: tuple[str, ...], fmt: st
     Exit 0 when valid, 1 when any file has errors (or warnings, with --strict), 2 on a bad
     command line.
     """
-    from ..report import render_github, render_json, render_text, summary
+    from ..report import plural, render_github, render_json, render_text, summary
     from ..validate import validate_paths
 
     results = validate_paths(paths, vars=parse_vars(var_pairs))
@@ -40,7 +40,7 @@ def validate_command(paths: tuple[str, ...], var_pairs: tuple[str, ...], fmt: st
         click.echo(render_text(diagnostics, color=color), nl=False)
         for r in results:
             if r.ok(strict=strict):
-                click.echo(f"ok: {r.path}" + (f" ({r.scenario.name}, {_steps(len(r.scenario.steps))})" if r.scenario else ""))
+                click.echo(f"ok: {r.path}" + (f" ({r.scenario.name}, {plural(len(r.scenario.steps), 'step')})" if r.scenario else ""))
         errors = sum(r.errors for r in results)
         click.echo(summary(len(results), errors, sum(r.warnings for r in results)))
     return ExitCode.INVALID if failed else ExitCode.OK
@@ -68,10 +68,6 @@ def new_command(name: str, force: bool) -> ExitCode:
     target = write_starter(starter_path(name), force=force)
     click.echo(f"wrote {target}; check it with: echo-player validate {target}")
     return ExitCode.OK
-
-
-def _steps(n: int) -> str:
-    return f"{n} step" if n == 1 else f"{n} steps"
 
 
 COMMANDS: list[click.Command] = [validate_command, schema_command, new_command]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import shutil
+from collections import Counter
 from typing import Callable
 
 import click
@@ -87,11 +87,9 @@ def cleanup_command(
     if not items:
         click.echo("nothing to clean up")
     else:
-        counts: dict[str, int] = {}
-        for item in items:
-            label = "skipped" if item.skipped else item.outcome.split(":")[0]  # done, gone, would, failed
-            counts[label] = counts.get(label, 0) + 1
-        click.echo("cleanup: " + ", ".join(f"{n} {label}" for label, n in counts.items() if n))
+        # done, gone, would, failed: <message>, or skipped
+        counts = Counter("skipped" if item.skipped else item.outcome.split(":")[0] for item in items)
+        click.echo("cleanup: " + ", ".join(f"{n} {label}" for label, n in counts.items()))
     return ExitCode.FAILED if any(item.failed for item in items) else ExitCode.OK
 
 
@@ -149,11 +147,8 @@ def _check_daily(report: _Report, *_: object) -> None:
 
 
 def _check_ffmpeg(report: _Report, *_: object) -> None:
-    try:
-        from ..audio import find_ffmpeg  # type: ignore[attr-defined]
-    except ImportError:
-        def find_ffmpeg() -> str | None:
-            return shutil.which("ffmpeg")
+    from ..audio import find_ffmpeg
+
     path = find_ffmpeg()
     if path:
         report("ok", "ffmpeg", str(path))
@@ -169,11 +164,12 @@ def _check_ledger(report: _Report, *_: object) -> None:
     ledger = Ledger.from_env()
     try:
         base_url = normalize_base_url(os.environ.get("TAVUS_API_URL") or DEFAULT_BASE_URL)
-        mine = ledger.entries(base_url=base_url)
-        others = len(ledger.entries()) - len(mine)
+        entries = ledger.entries()  # one read: split here rather than read it twice
     except TavusError as exc:
         report("FAIL", "ledger", str(exc))
         return
+    mine = [e for e in entries if e.base_url == base_url]
+    others = len(entries) - len(mine)
     elsewhere = f" ({others} for other API URLs)" if others else ""
     running = sum(1 for e in mine if e.owner_running())
     left = len(mine) - running

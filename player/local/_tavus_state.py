@@ -116,9 +116,8 @@ class FakeState:
             view["meeting_token"] = conv["meeting_token"]
         return view
 
-    def check_replica(self, replica_id: Any, field: str) -> str:
-        """`replica_id` if it names a trained replica, else the 400 Tavus gives for `field`."""
+    def check_replica(self, replica_id: Any, field: str) -> None:
+        """The 400 Tavus gives for `field` unless `replica_id` names a trained replica."""
         replica = self.replicas.get(replica_id) if isinstance(replica_id, str) else None
         if replica is None or replica.get("status") != "completed":
             raise bad_request(f"Invalid {field}")
-        return replica_id

@@ -21,11 +21,16 @@ def voiced_spans(pcm: bytes, sample_rate: int, channels: int, threshold: int) ->
         block = samples[i : i + frame]
         if max(block) > threshold or min(block) < -threshold:
             start, end = i / channels / sample_rate, min(len(samples), i + frame) / channels / sample_rate
-            if spans and spans[-1][1] >= start - 1e-9:
-                spans[-1] = (spans[-1][0], end)
-            else:
-                spans.append((start, end))
+            _extend(spans, start, end)
     return spans
+
+
+def _extend(spans: list[tuple[float, float]], start: float, end: float) -> None:
+    """Append [start, end), merged into the last span if it touches it."""
+    if spans and spans[-1][1] >= start - 1e-9:
+        spans[-1] = (spans[-1][0], end)
+    else:
+        spans.append((start, end))
 
 
 class VoiceActivity:
@@ -39,10 +44,7 @@ class VoiceActivity:
     def hear(self, start: float, pcm: bytes, sample_rate: int, channels: int) -> None:
         """Audio that plays from `start` on; a span touching the last one extends it."""
         for a, b in voiced_spans(pcm, sample_rate, channels, self.threshold):
-            if self._spans and self._spans[-1][1] >= start + a - 1e-9:
-                self._spans[-1] = (self._spans[-1][0], start + b)
-            else:
-                self._spans.append((start + a, start + b))
+            _extend(self._spans, start + a, start + b)
 
     def next_change(self, in_turn: bool) -> float | None:
         """When the turn may start (not `in_turn`) or end (in it), if anything was heard."""

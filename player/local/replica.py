@@ -20,13 +20,13 @@ from player import protocol
 from player.errors import ProtocolViolation
 from player.plan import speech_seconds
 
-from ._voice_activity import VoiceActivity, voiced_spans  # voiced_spans: public here too
+from ._voice_activity import VoiceActivity
 from .protocol_check import Echo, Interrupt, ProtocolChecker
 
 if TYPE_CHECKING:
     from .room import RoomSettings
 
-__all__ = ["Replica", "ReplicaSink", "Utterance", "voiced_spans"]
+__all__ = ["Replica", "ReplicaSink", "Utterance"]
 
 Reply = Callable[[str | None], None]
 
@@ -78,6 +78,13 @@ class Utterance:
 
     def _playable(self) -> float:
         return self.received_seconds - sum(s for _, s in self._pending)
+
+    def _dry_at(self) -> float | None:
+        """When the playable buffer runs out, if it is playing."""
+        if self._seg is None:
+            return None
+        t0, pos0 = self._seg
+        return t0 + self._playable() - pos0
 
 
 class Replica:
@@ -199,11 +206,14 @@ class Replica:
         if u is not None and not u.finished:
             if u._pending:
                 times.append(u._pending[0][0])
-            if u._seg is not None:
-                times.append(u._seg[0] + u._playable() - u._seg[1])  # the buffer runs dry
+            dry = u._dry_at()
+            if dry is not None:
+                times.append(dry)
             elif not u._pending:
                 times.append(u._last_input + self.settings.done_timeout)
-        times.extend(self._mic_deadlines())
+        mic = self._voice.next_change(in_turn=self._mic is not None)
+        if mic is not None:
+            times.append(mic)
         return min(times) if times else None
 
     def _advance(self, now: float) -> None:
@@ -213,7 +223,7 @@ class Replica:
         u = self._current
         while u is not None and not u.finished:
             due = u._pending[0][0] if u._pending else None
-            dry = u._seg[0] + u._playable() - u._seg[1] if u._seg is not None else None
+            dry = u._dry_at()
             if due is not None and due <= now and (dry is None or due <= dry):
                 self._arrive(u, due)
             elif dry is not None and dry <= now:
@@ -258,10 +268,6 @@ class Replica:
     def _hear_mic(self, start: float, pcm: bytes, sample_rate: int, channels: int) -> None:
         if self.checker.microphone:  # else the microphone is not this persona's input
             self._voice.hear(start, pcm, sample_rate, channels)
-
-    def _mic_deadlines(self) -> list[float]:
-        t = self._voice.next_change(in_turn=self._mic is not None)
-        return [] if t is None else [t]
 
     def _advance_mic(self, now: float) -> None:
         if self._mic is None:

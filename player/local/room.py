@@ -120,9 +120,7 @@ class LocalRoom:
             if self._left_timer is not None:
                 self._left_timer.cancel()
                 self._left_timer = None
-            others = {c.participant_id: c.participant() for c in self._clients.values()}
-            if self.replica_present:
-                others[self.replica_id] = self.replica_participant()
+            others = self.participants_for(client)  # the condition's lock is reentrant
             for other in self._clients.values():
                 other.deliver("on_participant_joined", client.participant())
             self._clients[client.participant_id] = client

@@ -56,17 +56,18 @@ def cleanup(
     active = client.list_conversations(active=True)
     personas = client.list_personas()
     plan = _plan(entries, active, personas, all_active=all_active)
-    running = {e.key: e for e in entries if not include_running and e.owner_running()}
-    running_tags = {e.run_tag for e in running.values()}
+    running = [] if include_running else [e for e in entries if e.owner_running()]
+    by_key = {e.key: e for e in running}
+    by_tag = {e.run_tag: e for e in reversed(running)}  # a run's first entry
     done: list[CleanupItem] = []
     for item in plan:
-        owner = next((running[k] for k in item.entry_keys if k in running), None)
-        if owner is not None or tag_run(item.name) in running_tags:
-            pid = owner.pid if owner else next(e.pid for e in running.values() if e.run_tag == tag_run(item.name))
-            outcome = f"a run in progress owns it (pid {pid}); --force to include"
+        run = tag_run(item.name)
+        owner = next((by_key[k] for k in item.entry_keys if k in by_key), None) or (by_tag.get(run) if run else None)
+        if owner is not None:
+            outcome = f"a run in progress owns it (pid {owner.pid}); --force to include"
             done.append(replace(item, action="skip", outcome=outcome))
         else:
-            done.append(_with(item, "would" if dry_run else _apply(client, item, entries)))
+            done.append(replace(item, outcome="would" if dry_run else _apply(client, item, entries)))
     return done
 
 
@@ -127,14 +128,9 @@ def _apply(client: TavusClient, item: CleanupItem, entries: list[LedgerEntry]) -
         outcome = "gone"
     except TavusError as exc:
         return f"failed: {exc}"
-    for key in item.entry_keys:  # settles pending entries too, which the client cannot match by id
-        client.ledger.remove(key)
+    client.ledger.remove(*item.entry_keys)  # settles pending entries too, which the client cannot match by id
     return outcome
 
 
 def _source(in_ledger: bool, tagged: bool) -> str:
     return "+".join(name for name, yes in (("ledger", in_ledger), ("tag", tagged)) if yes)
-
-
-def _with(item: CleanupItem, outcome: str) -> CleanupItem:
-    return replace(item, outcome=outcome)

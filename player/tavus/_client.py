@@ -11,7 +11,7 @@ import secrets
 import threading
 import time
 from dataclasses import replace
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -27,6 +27,7 @@ __all__ = ["TavusClient"]
 
 _PAGE_SIZE = 100
 _MAX_PAGES = 50  # a bound on listing, so a misbehaving server cannot keep us paging forever
+_R = TypeVar("_R", Persona, Conversation)
 
 
 class TavusClient:
@@ -98,20 +99,21 @@ class TavusClient:
         if layers:
             body["layers"] = dict(layers)
         root = self._persona_root(self.api)
-        data = self._create("persona", full_name, root, body, lambda: self._find_persona(full_name))
-        persona = Persona.from_api(data)
+        persona = self._create(
+            "persona", full_name, root, body, lambda: self._find(root, ("persona_name", "pal_name"), full_name),
+            Persona.from_api,
+        )
         # The create response carries only id, name and created_at.
-        persona = replace(
+        return replace(
             persona,
             name=persona.name or full_name,
             pipeline_mode=persona.pipeline_mode or "echo",
             default_replica_id=persona.default_replica_id or replica_id,
             layers=persona.layers or dict(layers or {}),
         )
-        return persona
 
     def get_persona(self, persona_id: str) -> Persona:
-        data = self._req.call("GET", f"{self._persona_root(self.api)}/{_seg(persona_id)}")
+        data = self._req.call("GET", self._persona_path(persona_id))
         if isinstance(data, Mapping) and isinstance(data.get("data"), list) and data["data"]:
             data = data["data"][0]  # some answers wrap the object in a list
         return Persona.from_api(data)
@@ -121,8 +123,7 @@ class TavusClient:
 
     def delete_persona(self, persona_id: str, *, api: ApiVocabulary | None = None) -> None:
         """Deletes it (204) and forgets it; NotFoundError if it does not exist (also forgotten)."""
-        path = f"{self._persona_root(api or self.api)}/{_seg(persona_id)}"
-        self._call_and_forget("persona", persona_id, "DELETE", path)
+        self._call_and_forget("persona", persona_id, "DELETE", self._persona_path(persona_id, api))
 
     # -- conversations --------------------------------------------------------------------
 
@@ -145,10 +146,13 @@ class TavusClient:
             body["properties"] = dict(properties)
         if test_mode:
             body["test_mode"] = True
-        data = self._create(
-            "conversation", full_name, "/v2/conversations", body, lambda: self._find_conversation(full_name, test_mode)
+        # A live create shows up among the active ones, the short list; test_mode ones end at once.
+        params = {} if test_mode else {"status": "active"}
+        conversation = self._create(
+            "conversation", full_name, "/v2/conversations", body,
+            lambda: self._find("/v2/conversations", ("conversation_name",), full_name, params),
+            Conversation.from_api,
         )
-        conversation = Conversation.from_api(data)
         # The create response leaves out what we sent; the adopted (listed) one has it.
         conversation = replace(
             conversation,
@@ -161,7 +165,7 @@ class TavusClient:
         return conversation
 
     def get_conversation(self, conversation_id: str) -> Conversation:
-        return Conversation.from_api(self._req.call("GET", f"/v2/conversations/{_seg(conversation_id)}"))
+        return Conversation.from_api(self._req.call("GET", _conversation_path(conversation_id)))
 
     def list_conversations(self, *, active: bool = False) -> list[Conversation]:
         params = {"status": "active"} if active else {}
@@ -169,9 +173,8 @@ class TavusClient:
 
     def end_conversation(self, conversation_id: str) -> None:
         """Ends it; ending an ended one is fine. NotFoundError if there is no such conversation."""
-        path = f"/v2/conversations/{_seg(conversation_id)}/end"
         try:
-            self._call_and_forget("conversation", conversation_id, "POST", path)
+            self._call_and_forget("conversation", conversation_id, "POST", _conversation_path(conversation_id, "/end"))
         except BadRequestError:
             # Tavus may refuse to end what has already ended: that is the state we want.
             if self.get_conversation(conversation_id).status != "ended":
@@ -180,8 +183,7 @@ class TavusClient:
 
     def delete_conversation(self, conversation_id: str) -> None:
         """Deletes it (204; a live one ends with it) and forgets it; NotFoundError if unknown."""
-        path = f"/v2/conversations/{_seg(conversation_id)}"
-        self._call_and_forget("conversation", conversation_id, "DELETE", path)
+        self._call_and_forget("conversation", conversation_id, "DELETE", _conversation_path(conversation_id))
 
     # -- internals ------------------------------------------------------------------------
 
@@ -195,6 +197,9 @@ class TavusClient:
     def _persona_root(api: str) -> str:
         return "/v2/pals" if api == "pals" else "/v2/personas"
 
+    def _persona_path(self, persona_id: str, api: ApiVocabulary | None = None) -> str:
+        return f"{self._persona_root(api or self.api)}/{_seg(persona_id)}"
+
     def _create(
         self,
         kind: ResourceKind,
@@ -202,7 +207,9 @@ class TavusClient:
         path: str,
         body: Mapping[str, Any],
         lookup: Callable[[], Mapping[str, Any] | None],
-    ) -> Mapping[str, Any]:
+        parse: Callable[[Mapping[str, Any]], _R],
+    ) -> _R:
+        """POSTs `body`, ledgered before sending; the parsed answer, its id recorded."""
         entry = LedgerEntry.new(kind, full_name, base_url=self.base_url, api=self.api, run_tag=self.run_tag)
         self.ledger.add(entry)  # before sending: a crash mid-request still leaves a trace
         try:
@@ -214,11 +221,9 @@ class TavusClient:
             raise
         if not isinstance(data, Mapping):
             raise UnexpectedResponseError(f"Tavus API returned no {kind} object (POST {path})")
-        id_keys = ("conversation_id",) if kind == "conversation" else ("persona_id", "pal_id")
-        resource_id = next((data[k] for k in id_keys if data.get(k)), None)
-        if isinstance(resource_id, str) and resource_id:
-            self._confirm(entry, kind, resource_id)
-        return data
+        resource = parse(data)  # UnexpectedResponseError without an id: the entry stays pending
+        self._confirm(entry, kind, resource.id)
+        return resource
 
     def _confirm(self, entry: LedgerEntry, kind: ResourceKind, resource_id: str) -> None:
         try:
@@ -227,9 +232,9 @@ class TavusClient:
             # Unrecorded means unprotected from a crash: undo it rather than run without a net.
             try:
                 if kind == "conversation":
-                    self._req.call("POST", f"/v2/conversations/{_seg(resource_id)}/end")
+                    self._req.call("POST", _conversation_path(resource_id, "/end"))
                 else:
-                    self._req.call("DELETE", f"{self._persona_root(self.api)}/{_seg(resource_id)}")
+                    self._req.call("DELETE", self._persona_path(resource_id))
             except TavusError:
                 pass
             raise
@@ -247,17 +252,12 @@ class TavusClient:
             raise
         self._forget(kind, resource_id)
 
-    def _find_persona(self, full_name: str) -> Mapping[str, Any] | None:
-        for item in self._list(self._persona_root(self.api)):
-            if item.get("persona_name") == full_name or item.get("pal_name") == full_name:
-                return item
-        return None
-
-    def _find_conversation(self, full_name: str, test_mode: bool) -> Mapping[str, Any] | None:
-        # A live create shows up among the active ones, the short list; test_mode ones end at once.
-        params = {} if test_mode else {"status": "active"}
-        for item in self._list("/v2/conversations", params=params):
-            if item.get("conversation_name") == full_name:
+    def _find(
+        self, path: str, name_keys: tuple[str, ...], full_name: str, params: Mapping[str, Any] | None = None
+    ) -> Mapping[str, Any] | None:
+        """The listed item named `full_name` (the lookup after a create whose answer was lost)."""
+        for item in self._list(path, params=params):
+            if any(item.get(key) == full_name for key in name_keys):
                 return item
         return None
 
@@ -277,6 +277,10 @@ class TavusClient:
             seen += len(items)
             if limit is not None or len(items) < page_size or (isinstance(total, int) and seen >= total):
                 return
+
+
+def _conversation_path(conversation_id: str, action: str = "") -> str:
+    return f"/v2/conversations/{_seg(conversation_id)}{action}"
 
 
 def _seg(value: str) -> str:

@@ -20,7 +20,6 @@ import httpx
 
 from .. import __version__
 from ._exceptions import (
-    APIStatusError,
     NetworkError,
     OutcomeUnknownError,
     TavusError,
@@ -93,7 +92,7 @@ class Requester:
                 log.debug("%s %s -> %s (attempt %d)", method, path, response.status_code, attempt)
                 if response.is_success:
                     return self._decode(response, method, path)
-                error = self._status_error(response, method, path)
+                error = error_for_status(response.status_code, self._message(response), method=method, path=path)
                 if response.status_code == 429:
                     retry_after = _retry_after(response.headers.get("retry-after"))
                 elif response.status_code >= 500:
@@ -136,9 +135,6 @@ class Requester:
             raise UnexpectedResponseError(
                 f"Tavus API returned {response.status_code} with a body that is not JSON ({method} {path})"
             ) from None
-
-    def _status_error(self, response: httpx.Response, method: str, path: str) -> APIStatusError:
-        return error_for_status(response.status_code, self._message(response), method=method, path=path)
 
     def _message(self, response: httpx.Response) -> str:
         """Tavus's own message: `message` (401, the concurrency limit) or `error` (400s)."""

@@ -119,9 +119,12 @@ class Ledger:
         with self._locked(write=True) as entries:
             entries[:] = [replace(e, id=resource_id) if e.key == key else e for e in entries]
 
-    def remove(self, key: str) -> None:
+    def remove(self, *keys: str) -> None:
+        """Drop the entries with these keys (one read and one write for all of them)."""
+        if not keys:
+            return
         with self._locked(write=True) as entries:
-            entries[:] = [e for e in entries if e.key != key]
+            entries[:] = [e for e in entries if e.key not in keys]
 
     def forget(self, kind: ResourceKind, resource_id: str, *, base_url: str | None = None) -> None:
         """Drop every entry of that resource (it has been ended or deleted)."""

@@ -18,12 +18,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Mapping
 
 from player import protocol
-from player.errors import JoinError, PlaybackError, ProtocolViolation
+from player.errors import JoinError, PlaybackError
 
 from ._daily_microphone import DailyMicrophone
 from .base import REPLICA_JOINED, REPLICA_LEFT, ROOM_ERROR, Microphone, RoomEvent, Transport
 
-__all__ = ["DailyTransport", "init_daily", "error_of", "summarize_daily_error"]
+__all__ = ["DailyTransport", "init_daily", "summarize_daily_error"]
 
 _ERROR_HEADS = (("Failed to parse url", "not a valid room URL"), ("RoomLookup", "room lookup failed"))
 _initialized: "weakref.WeakSet[Any]" = weakref.WeakSet()
@@ -60,15 +60,6 @@ def summarize_daily_error(error: Any) -> str:
     return line if len(line) <= 240 else line[:237] + "..."
 
 
-def error_of(event: RoomEvent) -> PlaybackError:
-    """The exception a ROOM_ERROR event stands for: ProtocolViolation when the local replica
-    refused a message, else PlaybackError."""
-    error = event.error or "unknown room error"
-    if error.startswith("ProtocolViolation: "):
-        return ProtocolViolation(f"the replica refused a message: {error.split(': ', 1)[1]}")
-    return PlaybackError(f"room error: {error}")
-
-
 class DailyTransport(Transport):
     def __init__(
         self,
@@ -82,7 +73,6 @@ class DailyTransport(Transport):
         """`replica_name`: the persona name, if known; then only a participant of that userName
         counts as the replica, else the first remote participant does."""
         self.events: asyncio.Queue[RoomEvent] = asyncio.Queue()
-        self.replica: Mapping[str, Any] | None = None  # the replica participant, once in
         self._daily = daily_module
         self._join_timeout = join_timeout
         self._leave_timeout = leave_timeout
@@ -93,9 +83,14 @@ class DailyTransport(Transport):
         self._joined = False
         self._closed = False
         self._pending: list[Mapping[str, Any]] = []
-        self._replica_joined: asyncio.Event | None = None
+        self._replica_joined = asyncio.Event()  # set with _replica_event
         self._replica_event: RoomEvent | None = None
         self._executor: ThreadPoolExecutor | None = None
+
+    @property
+    def replica(self) -> Mapping[str, Any] | None:
+        """The replica participant, once in."""
+        return None if self._replica_event is None else self._replica_event.participant
 
     # -- the bridge (daily-core threads -> loop) -------------------------------------------
     def _post(self, fn: Callable[..., None], *args: Any) -> None:
@@ -110,7 +105,6 @@ class DailyTransport(Transport):
     def _client_for(self, loop: asyncio.AbstractEventLoop) -> Any:
         if self._client is None:
             self._loop = loop
-            self._replica_joined = asyncio.Event()
             if self._daily is None:
                 self._daily = _real_daily()
             init_daily(self._daily)
@@ -147,7 +141,7 @@ class DailyTransport(Transport):
 
     async def wait_for_replica(self, timeout: float) -> RoomEvent:
         if self._replica_event is None:
-            if self._replica_joined is None:
+            if self._loop is None:
                 raise JoinError("wait_for_replica before join")
             try:
                 await asyncio.wait_for(self._replica_joined.wait(), timeout)
@@ -231,15 +225,13 @@ class DailyTransport(Transport):
 
     def _participant_joined(self, t: float, participant: Mapping[str, Any]) -> None:
         info = participant.get("info") or {}
-        if info.get("isLocal") or self.replica is not None:
+        if info.get("isLocal") or self._replica_event is not None:
             return  # us, or someone after the replica
         if self._replica_name is not None and info.get("userName") != self._replica_name:
             return  # a human guest, say
-        self.replica = participant
         self._replica_event = RoomEvent(t, REPLICA_JOINED, participant=participant)
         self._put(self._replica_event)
-        if self._replica_joined is not None:
-            self._replica_joined.set()
+        self._replica_joined.set()
 
     def _participant_left(self, t: float, participant: Mapping[str, Any]) -> None:
         if self.replica is not None and participant.get("id") == self.replica.get("id"):
