@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
+from .errors import UsageError
+
 __all__ = ["RunLog"]
 
 
@@ -15,7 +17,10 @@ class RunLog:
     """Writes records to a file (or nowhere) and keeps the clock they are stamped with."""
 
     def __init__(self, path: str | Path | None) -> None:
-        self._file: IO[str] | None = open(path, "w", encoding="utf-8") if path else None
+        try:
+            self._file: IO[str] | None = open(path, "w", encoding="utf-8") if path else None
+        except OSError as exc:  # the path came from --log
+            raise UsageError(f"--log {path}: cannot write it ({exc.strerror or exc})") from None
         self.origin = time.monotonic()  # replaced by t=0 once playback starts
 
     def since_origin(self, t: float) -> float:

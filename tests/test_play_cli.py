@@ -101,3 +101,11 @@ def test_a_cue_waits_for_enter_on_a_terminal(tmp_path: Path) -> None:
     assert steps[0]["action"] == "cue" and steps[1]["action"] == "say"
     assert steps[1]["due"] - steps[0]["actual"] >= 0.9  # the say waited for Enter, not `auto`
     assert "\x1b[K" in seen.decode(errors="replace")  # the live status line on a terminal
+
+
+def test_an_unwritable_log_is_a_usage_error(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, "steps:\n  - say: hello\n")
+    result = run_cli("play", str(path), "--log", str(tmp_path / "missing" / "run.jsonl"))
+    assert result.returncode == 2
+    assert "--log" in result.stderr and "cannot write it" in result.stderr
+    assert "Traceback" not in result.stderr

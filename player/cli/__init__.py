@@ -53,4 +53,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("echo-player: interrupted", err=True)
         code = ExitCode.INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - a bug of ours: still one line, never a traceback
+        click.echo(f"echo-player: internal error: {type(exc).__name__}: {exc} (please report it)", err=True)
+        code = ExitCode.FAILED
     sys.exit(int(code or 0))
