@@ -108,7 +108,11 @@ def main() -> int:
         print(f"   growth: mean of first 100 {ms(result['first100'])}, of last 100 {ms(result['last100'])}")
         print(f"   relative sleeps (hand-written):  p50 {ms(relative.p50)}  p99 {ms(relative.p99)}  max {ms(relative.max)}  "
               f"drift (last step) {ms(relative.last)}")
-        print(f"   final drift ratio, relative / scheduler: {relative.last / max(abs(late.last), 1e-6):.0f}x")
+        # A drift under 0.1 ms is below what a timer on a busy machine can tell apart: floor it there.
+        floored = abs(late.last) < 1e-4
+        ratio = relative.last / max(abs(late.last), 1e-4)
+        print(f"   final drift ratio, relative / scheduler: {'>= ' if floored else ''}{ratio:.0f}x"
+              + (" (scheduler drift under 0.1 ms, counted as 0.1 ms)" if floored else ""))
 
         print("2. audio preparation (bench/audio_prep.py)")
         prep = _audio_prep()
