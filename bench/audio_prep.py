@@ -23,7 +23,7 @@ import wave
 from pathlib import Path
 from typing import Any
 
-from player.audio import prepare_clip
+from player.audio._prepare import prepare_clip
 
 __all__ = ["SECONDS", "TARGET_X_REALTIME", "make_source", "run", "main"]
 

@@ -25,12 +25,12 @@ import wave
 from pathlib import Path
 from typing import Any
 
-from player.backends import local_backend
-from player.plan import build_plan
-from player.runlog import RunLog
-from player.session import Outcome, Session
-from player.stats import Lateness
-from player.validate import validate_file
+from player.playback._backends import local_backend
+from player.plan._build import build_plan
+from player.playback._runlog import RunLog
+from player.playback._session import Outcome, Session
+from player.playback._stats import Lateness
+from player.plan._validate import validate_file
 
 STEPS = 600
 PAUSE = 0.01  # seconds: a short step

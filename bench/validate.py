@@ -56,7 +56,7 @@ def _report(label: str, ms: float, target: float) -> None:
 
 
 def in_process(path: Path, runs: int) -> None:
-    from player.validate import validate_file
+    from player.plan._validate import validate_file
 
     start = time.perf_counter()
     scenario, diagnostics = validate_file(path)

@@ -1,13 +1,15 @@
 """echo-player: play declarative YAML scenarios into Tavus echo-mode conversations.
 
-    from player import validate_file, build_plan, local_backend, Session
-    scenario, diagnostics = validate_file("scenarios/welcome.scenario.yaml")
-    plan = build_plan(scenario)
+    from player import check_file, local_backend, Session, RunLog
+    result = check_file("scenarios/welcome.scenario.yaml")
     with local_backend() as backend:
-        outcome = asyncio.run(Session(plan, backend, log=RunLog(None)).run())
+        outcome = asyncio.run(Session(result.plan, backend, log=RunLog(None)).run())
 
-Data flows one way: file -> Scenario (model, with positions) -> Plan -> Scheduler -> transport
--> room. Names load lazily, so `import player` stays cheap for the validator's cold start.
+Data flows one way, one package per stage: file -> player.scenario (model, with positions) ->
+player.plan (due times) -> player.playback (scheduler) -> player.transport (Daily) -> room.
+player.tavus is the REST client, player.audio prepares clips, player.simulator is the embedded
+default, player.cli the command line. Names load lazily, so `import player` stays cheap for the
+validator's cold start.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .backends import Backend, local_backend, tavus_backend
     from .errors import (
         AudioError,
         EchoPlayerError,
@@ -30,33 +31,31 @@ if TYPE_CHECKING:
         WaitTimeout,
     )
     from .exitcodes import ExitCode
-    from .loader import load_scenario
-    from .model import Diagnostic, Pos, Scenario
-    from .plan import Plan, PlannedStep, build_plan
-    from .runlog import RunLog
-    from .scheduler import RunOptions
-    from .session import Outcome, Session
-    from .validate import validate_file, validate_paths
+    from .plan import FileResult, Plan, PlannedStep, build_plan, check_file, load_scenario, validate_file, validate_paths
+    from .playback import Backend, Outcome, RunLog, RunOptions, Session, local_backend, tavus_backend
+    from .scenario import Diagnostic, Pos, Scenario
 
 __version__ = "0.1.0"
 
 _WHERE = {
-    "load_scenario": "loader",
-    "validate_file": "validate",
-    "validate_paths": "validate",
-    "Scenario": "model",
-    "Diagnostic": "model",
-    "Pos": "model",
+    "Scenario": "scenario",
+    "Diagnostic": "scenario",
+    "Pos": "scenario",
+    "load_scenario": "plan",
+    "check_file": "plan",
+    "validate_file": "plan",
+    "validate_paths": "plan",
+    "FileResult": "plan",
     "build_plan": "plan",
     "Plan": "plan",
     "PlannedStep": "plan",
-    "Session": "session",
-    "Outcome": "session",
-    "RunOptions": "scheduler",
-    "RunLog": "runlog",
-    "Backend": "backends",
-    "local_backend": "backends",
-    "tavus_backend": "backends",
+    "Session": "playback",
+    "Outcome": "playback",
+    "RunOptions": "playback",
+    "RunLog": "playback",
+    "Backend": "playback",
+    "local_backend": "playback",
+    "tavus_backend": "playback",
     "ExitCode": "exitcodes",
     **{name: "errors" for name in (
         "EchoPlayerError", "UsageError", "ScenarioError", "AudioError", "TavusError",

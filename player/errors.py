@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Sequence
 from .exitcodes import ExitCode
 
 if TYPE_CHECKING:
-    from .model import Diagnostic
+    from .scenario import Diagnostic
 
 __all__ = [
     "EchoPlayerError",

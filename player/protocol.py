@@ -8,6 +8,7 @@ shared/reference/tavus-echo.md.
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from typing import Any, Mapping
 
@@ -21,6 +22,8 @@ __all__ = [
     "REPLICA_INTERRUPTED",
     "PLACEHOLDER_CONVERSATION_ID",
     "new_inference_id",
+    "text_message_bytes",
+    "audio_message_bytes",
     "echo_text",
     "echo_audio",
     "interrupt",
@@ -105,3 +108,23 @@ def inference_id_of(message: Any) -> str | None:
         return props["inference_id"]
     value = message.get("inference_id")
     return value if isinstance(value, str) else None
+
+
+_SAMPLE_INFERENCE_ID = "0" * 32  # uuid4().hex length: what the sizes below assume
+
+
+def text_message_bytes(text: str, *, done: bool = False) -> int:
+    """JSON size of one text echo message (`done: false` is the larger)."""
+    return message_bytes(
+        echo_text(PLACEHOLDER_CONVERSATION_ID, text, _SAMPLE_INFERENCE_ID, done)
+    )
+
+
+def audio_message_bytes(samples: int, sample_rate: int, *, done: bool = False) -> int:
+    """JSON size of one audio chunk message carrying `samples` s16le samples."""
+    b64_len = 4 * math.ceil(samples * 2 / 3)
+    return message_bytes(
+        echo_audio(
+            PLACEHOLDER_CONVERSATION_ID, "A" * b64_len, sample_rate, _SAMPLE_INFERENCE_ID, done
+        )
+    )

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from player.model import Diagnostic
-from player.validate import validate_file
+from player.scenario._model import Diagnostic
+from player.plan._validate import validate_file
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "scenarios"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from player.model import ConversationSpec, Defaults, PersonaSpec, Pos, Scenario, Step
+from player.scenario._model import ConversationSpec, Defaults, PersonaSpec, Pos, Scenario, Step
 
 __all__ = ["pos", "scenario_of"]
 

@@ -11,8 +11,8 @@ import time
 from typing import Any, Iterator
 
 from player import protocol
-from player.local.room import LocalRoom, RoomSettings
-from player.local.rooms import RoomRegistry
+from player.simulator.replica._room import LocalRoom, RoomSettings
+from player.simulator.replica._rooms import RoomRegistry
 from player.transport.base import RoomEvent, Transport
 
 __all__ = [

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 import pytest
 
-from player.local.tavus_server import FakeTavus
+from player.simulator.tavus_api._server import FakeTavus
 from player.tavus import Ledger, RetryPolicy, TavusClient, TavusSettings
 
 FAST_RETRY = RetryPolicy(max_attempts=4, backoff_base=0.005, backoff_max=0.02, retry_after_max=2.0)

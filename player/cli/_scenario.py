@@ -6,24 +6,20 @@ from __future__ import annotations
 import os
 import sys
 
-from ..plan import Plan, build_plan
+from ..plan import Plan, check_file
 
 __all__ = ["load_checked"]
 
 
 def load_checked(file: str, vars: dict[str, str], *, fmt: str = "text") -> Plan | None:
-    """The plan of FILE, or None after printing why it is invalid."""
-    from ..report import render_json, render_text
-    from ..validate import validate_file
+    """The plan of FILE (the one validation built), or None after printing why it is invalid."""
+    from ..scenario import render_json, render_text
 
-    scenario, diagnostics = validate_file(file, vars=vars)
-    if diagnostics:
-        errors = scenario is None
-        if fmt == "json" and errors:
-            print(render_json({file: diagnostics}), file=sys.stdout)
+    result = check_file(file, vars=vars)
+    if result.diagnostics:
+        if fmt == "json" and result.plan is None:
+            print(render_json({file: list(result.diagnostics)}), file=sys.stdout)
         else:
             color = sys.stderr.isatty() and "NO_COLOR" not in os.environ
-            print(render_text(diagnostics, color=color), file=sys.stderr)
-    if scenario is None:
-        return None
-    return build_plan(scenario)
+            print(render_text(result.diagnostics, color=color), file=sys.stderr)
+    return result.plan

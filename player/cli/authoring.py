@@ -25,8 +25,8 @@ def validate_command(paths: tuple[str, ...], var_pairs: tuple[str, ...], fmt: st
     Exit 0 when valid, 1 when any file has errors (or warnings, with --strict), 2 on a bad
     command line.
     """
-    from ..report import plural, render_github, render_json, render_text, summary
-    from ..validate import validate_paths
+    from ..scenario import plural, render_github, render_json, render_text, summary
+    from ..plan import validate_paths
 
     results = validate_paths(paths, vars=parse_vars(var_pairs))
     failed = any(not r.ok(strict=strict) for r in results)
@@ -49,7 +49,7 @@ def validate_command(paths: tuple[str, ...], var_pairs: tuple[str, ...], fmt: st
 @click.command("schema")
 def schema_command() -> ExitCode:
     """Print the scenario JSON schema (draft-07) for editors and other tools."""
-    from ..schema import schema_text
+    from ..scenario import schema_text
 
     click.echo(schema_text(), nl=False)
     return ExitCode.OK
@@ -63,7 +63,7 @@ def new_command(name: str, force: bool) -> ExitCode:
 
     Refuses to overwrite an existing file (exit 2) unless --force.
     """
-    from ..starter import starter_path, write_starter
+    from ..scenario import starter_path, write_starter
 
     target = write_starter(starter_path(name), force=force)
     click.echo(f"wrote {target}; check it with: echo-player validate {target}")

@@ -15,7 +15,7 @@ from ._scenario import load_checked
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def plan_command(file: str, var_pairs: tuple[str, ...], fmt: str) -> ExitCode:
     """Print the resolved steps of FILE with estimated start, length, messages and bytes."""
-    from ..plan_report import plan_json, plan_text
+    from ..plan import plan_json, plan_text
 
     plan = load_checked(file, parse_vars(var_pairs), fmt=fmt)
     if plan is None:

@@ -47,7 +47,7 @@ def play_command(
     if interactive is None:
         interactive = sys.stdin.isatty()
 
-    from ..playback import run_playback
+    from ._playback import run_playback
 
     return run_playback(plan, local=use_local, api_key_file=api_key_file, api=api, log_path=log_path,
                         speed=speed, start_index=start_index, interactive=interactive)

@@ -19,21 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._cleanup import CleanupItem, cleanup
     from ._client import TavusClient
-    from ._exceptions import (
-        APIStatusError,
-        AuthenticationError,
-        BadRequestError,
-        ConcurrencyLimitError,
-        ConfigurationError,
-        LedgerError,
-        NetworkError,
-        NotFoundError,
-        OutcomeUnknownError,
-        RateLimitedError,
-        ServerError,
-        TavusError,
-        UnexpectedResponseError,
-    )
+    from ._exceptions import APIStatusError, AuthenticationError, BadRequestError, ConcurrencyLimitError, ConfigurationError, LedgerError, NetworkError, NotFoundError, OutcomeUnknownError, RateLimitedError, ServerError, TavusError, UnexpectedResponseError
     from ._ledger import Ledger, LedgerEntry, default_ledger_path
     from ._models import TAG_PREFIX, Conversation, Persona, Replica, is_tagged, strip_tag
     from ._settings import DEFAULT_BASE_URL, RetryPolicy, TavusSettings, normalize_base_url

@@ -19,13 +19,7 @@ from typing import Any, Callable, Mapping
 import httpx
 
 from .. import __version__
-from ._exceptions import (
-    NetworkError,
-    OutcomeUnknownError,
-    TavusError,
-    UnexpectedResponseError,
-    error_for_status,
-)
+from ._exceptions import NetworkError, OutcomeUnknownError, TavusError, UnexpectedResponseError, error_for_status
 from ._settings import TavusSettings
 
 __all__ = ["Requester", "Lookup"]

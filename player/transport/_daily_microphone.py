@@ -6,7 +6,7 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from player.errors import PlaybackError
+from ..errors import PlaybackError
 
 from .base import Microphone
 

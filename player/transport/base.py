@@ -12,7 +12,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ..errors import PlaybackError, ProtocolViolation
+from ..errors import EchoPlayerError, PlaybackError, ProtocolViolation
 
 __all__ = ["RoomEvent", "Transport", "Microphone", "ROOM_ERROR", "REPLICA_JOINED", "REPLICA_LEFT", "error_of"]
 
@@ -31,15 +31,17 @@ class RoomEvent:
     message: Mapping[str, Any] | None = None  # the raw app message, when it was one
     participant: Mapping[str, Any] | None = None  # for replica.joined / replica.left
     error: str | None = None  # for room.error
+    cause: EchoPlayerError | None = None  # for room.error: the typed failure, when there is one
 
 
 def error_of(event: RoomEvent) -> PlaybackError:
     """The exception a ROOM_ERROR event stands for: ProtocolViolation when the local replica
     refused a message, else PlaybackError."""
-    error = event.error or "unknown room error"
-    if error.startswith("ProtocolViolation: "):
-        return ProtocolViolation(f"the replica refused a message: {error.split(': ', 1)[1]}")
-    return PlaybackError(f"room error: {error}")
+    if isinstance(event.cause, ProtocolViolation):
+        return ProtocolViolation(f"the replica refused a message: {event.cause}")
+    if isinstance(event.cause, PlaybackError):
+        return event.cause
+    return PlaybackError(f"room error: {event.error or 'unknown room error'}")
 
 
 class Microphone(abc.ABC):

@@ -3,7 +3,7 @@
 daily-core calls completions and EventHandler callbacks on its own threads. Nothing here blocks
 in them: each one stamps the time and hands over to the loop with call_soon_threadsafe, where
 futures are resolved and `events` is fed, in arrival order. The same class drives the local
-replica (player.transport.local) through player.local.fakedaily, which has daily's signatures.
+replica through player.simulator.daily, which has daily's signatures.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Mapping
 
-from player import protocol
-from player.errors import JoinError, PlaybackError
+from .. import protocol
+from ..errors import EchoPlayerError, JoinError, PlaybackError
 
 from ._daily_microphone import DailyMicrophone
 from .base import REPLICA_JOINED, REPLICA_LEFT, ROOM_ERROR, Microphone, RoomEvent, Transport
@@ -159,7 +159,9 @@ class DailyTransport(Transport):
             self._send_now(message)
 
     def _send_now(self, message: Mapping[str, Any]) -> None:
-        def completion(error: str | None) -> None:
+        def completion(error: object) -> None:
+            # Daily reports a failed send as a string; the local replica's refusal arrives as
+            # the ProtocolViolation itself, so nothing downstream parses text.
             if error:
                 self._post(self._put, _failed_send(message, error))
 
@@ -247,13 +249,14 @@ def _resolve(future: asyncio.Future[Any], value: Any) -> None:
         future.set_result(value)
 
 
-def _failed_send(message: Mapping[str, Any], error: str) -> RoomEvent:
+def _failed_send(message: Mapping[str, Any], error: object) -> RoomEvent:
     return RoomEvent(
         time.monotonic(),
         ROOM_ERROR,
         inference_id=protocol.inference_id_of(message),
         message=message,
-        error=str(error),
+        error=f"{type(error).__name__}: {error}" if isinstance(error, EchoPlayerError) else str(error),
+        cause=error if isinstance(error, EchoPlayerError) else None,
     )
 
 

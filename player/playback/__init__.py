@@ -1,0 +1,28 @@
+"""The playback stage: plan -> room. No terminal code here, and no simulator import but one.
+
+`_session` owns a run's one exit path (create persona and conversation, join, play, then end,
+leave and delete exactly once, whatever happens); `_scheduler` plays the plan on absolute
+deadlines from player.plan's Timeline; `_speech` tracks which utterances the replica has
+finished; `_events` pumps room events to waiters; `_clock` sleeps precisely; `_runlog` writes the
+JSONL run log, flushed line by line; `_stats` summarises lateness; `_backends` says where a run
+happens (Tavus and Daily, or the embedded simulator through its one lazy entry point).
+"""
+
+from __future__ import annotations
+
+from ._backends import Backend, LocalRooms, local_backend, open_backend, tavus_backend
+from ._clock import SPIN, sleep_until
+from ._events import EventPump, on_event_logger
+from ._runlog import RunLog
+from ._scheduler import CueWaiter, Observer, RunOptions, Scheduler, StepRecord
+from ._session import Outcome, Session, safety_properties
+from ._speech import SpeechTracker
+from ._stats import Lateness, percentile
+
+__all__ = [
+    "Session", "Outcome", "safety_properties",
+    "Scheduler", "RunOptions", "StepRecord", "Observer", "CueWaiter",
+    "Backend", "LocalRooms", "local_backend", "tavus_backend", "open_backend",
+    "RunLog", "EventPump", "on_event_logger", "SpeechTracker", "Lateness", "percentile",
+    "sleep_until", "SPIN",
+]

@@ -1,0 +1,73 @@
+"""Where a playback happens: the real Tavus API and Daily, or the built-in local replica.
+
+Both give the session the same two things: a TavusClient (the local one talks to the fake Tavus
+server on 127.0.0.1 over a real socket) and a factory of room transports. The session cannot
+tell them apart except through `local` and `underruns`.
+
+`local_backend` is the core's one way into the simulator (player.simulator): a lazy import, so
+a run on Tavus never loads it, and nothing else in the core names it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol
+
+if TYPE_CHECKING:
+    from ..scenario import Scenario
+    from ..tavus import TavusClient
+    from ..transport import Transport
+
+__all__ = ["Backend", "tavus_backend", "local_backend", "open_backend"]
+
+
+class LocalRooms(Protocol):
+    """What the core asks of the simulator's rooms: the room of a conversation, if any."""
+
+    def find(self, conversation_id: str) -> Any: ...
+
+
+@dataclass
+class Backend:
+    client: "TavusClient"
+    transport: Callable[[], "Transport"]
+    rooms: LocalRooms | None = None  # local only: the replica's rooms
+    server: Any = None  # local only: the fake Tavus API the client talks to (player.simulator.FakeTavus)
+    default_replica_id: str | None = None  # used when the scenario names no replica
+
+    @property
+    def local(self) -> bool:
+        return self.rooms is not None
+
+    def underruns(self, conversation_id: str | None) -> int | None:
+        """How often the local replica's audio buffer ran dry; None on Daily."""
+        room = self.rooms.find(conversation_id) if self.rooms is not None and conversation_id else None
+        return room.underruns if room is not None else None
+
+
+@contextlib.contextmanager
+def tavus_backend(*, api_key_file: str | None = None, api: str | None = None) -> Iterator[Backend]:
+    from ..tavus import TavusClient, TavusSettings
+    from ..transport.daily import DailyTransport
+
+    with TavusClient(TavusSettings.from_env(api_key_file=api_key_file, api=api)) as client:
+        replica = os.environ.get("TAVUS_REPLICA_ID") or None
+        yield Backend(client=client, transport=DailyTransport, default_replica_id=replica)
+
+
+def local_backend(**options: Any) -> contextlib.AbstractContextManager[Backend]:
+    """The embedded default: the fake Tavus API and the simulated replica (see
+    player.simulator.local_backend for the options). The one place the core reaches it."""
+    from .. import simulator
+
+    return simulator.local_backend(**options)
+
+
+def open_backend(
+    *, local: bool, scenario: "Scenario | None" = None, api_key_file: str | None = None, api: str | None = None
+) -> contextlib.AbstractContextManager[Backend]:
+    if local:
+        return local_backend(api=api, scenario=scenario)
+    return tavus_backend(api_key_file=api_key_file, api=api)

@@ -1,0 +1,60 @@
+"""The scenario stage: file -> model. Everything here keeps the position it came from.
+
+`_yaml` reads YAML with positions and safety limits; `_schema` (a compiled fast check, with
+jsonschema's messages only for what fails) and `_schema_messages` check its shape; `_resolve`
+and `_build` substitute vars, inline includes, expand repeats and build the typed model
+(`_model`); `_checks` holds the semantic checks that need no timing; `_report` renders
+diagnostics compiler-style. Timing (due times, the estimated length) is the plan's.
+
+Problems are collected as Diagnostic values, never raised one at a time, so an author sees all
+of them at once; ScenarioError (player.errors) carries them when a caller wants an exception.
+"""
+
+from __future__ import annotations
+
+from ._checks import audio_chunk_bytes, check_scenario
+from ._durations import DurationError, format_clock, parse_duration
+from ._files import SCENARIO_GLOB, expand_paths
+from ._model import (
+    EVENT_ALIASES,
+    At,
+    ConversationSpec,
+    Cue,
+    Defaults,
+    Diagnostic,
+    Interrupt,
+    Pause,
+    PersonaSpec,
+    Play,
+    Pos,
+    Say,
+    Scenario,
+    Send,
+    Severity,
+    Step,
+    StepBase,
+    WaitFor,
+    WaitMode,
+    normalize_event,
+)
+from ._report import diagnostic_dict, plural, render_github, render_json, render_text, summary
+from ._resolve import MAX_INCLUDE_DEPTH, MAX_STEPS, resolve_file
+from ._schema import load_schema, schema_path, schema_text
+from ._schema_messages import did_you_mean
+from ._starter import starter_path, starter_text, write_starter
+
+__all__ = [
+    # the model
+    "Scenario", "Step", "StepBase", "Say", "Play", "Interrupt", "Pause", "WaitFor", "Cue", "Send",
+    "At", "Defaults", "PersonaSpec", "ConversationSpec", "WaitMode", "EVENT_ALIASES", "normalize_event",
+    "Pos", "Diagnostic", "Severity",
+    # loading and checking
+    "resolve_file", "check_scenario", "expand_paths", "SCENARIO_GLOB", "MAX_STEPS", "MAX_INCLUDE_DEPTH",
+    "audio_chunk_bytes", "did_you_mean",
+    "schema_path", "schema_text", "load_schema",
+    "parse_duration", "format_clock", "DurationError",
+    # reporting
+    "render_text", "render_json", "render_github", "diagnostic_dict", "summary", "plural",
+    # authoring
+    "starter_path", "starter_text", "write_starter",
+]

@@ -1,0 +1,299 @@
+"""The simulated replica: hears app messages and microphone audio, speaks in real time.
+
+It runs on its own thread with a real clock (time.monotonic), so its events reach clients from
+a thread other than theirs, as daily-core's do. All its state is touched by that thread only;
+other threads hand it work through an inbox. Playback is modelled as a buffer of seconds: audio
+is playable when it arrives (text after the TTS latency), plays at 1x, and when the buffer runs
+dry before `done` the replica stalls and counts an underrun.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Protocol
+
+from ... import protocol
+from ...errors import ProtocolViolation
+from ...plan import speech_seconds
+
+from ._voice_activity import VoiceActivity
+from ._protocol_check import Echo, Interrupt, ProtocolChecker
+
+if TYPE_CHECKING:
+    from ._room import RoomSettings
+
+__all__ = ["Replica", "ReplicaSink", "Utterance"]
+
+Reply = Callable[[ProtocolViolation | None], None]  # a send's completion: None, or the refusal
+
+
+def _speaking_time(text: str, words_per_minute: float) -> float:
+    """The planner's estimate (plans and local runs agree), but never less than one word: an
+    accepted text echo is spoken even if its text is only whitespace."""
+    return speech_seconds(text, words_per_minute) or speech_seconds("word", words_per_minute)
+
+
+class ReplicaSink(Protocol):
+    """What the replica reports to its room (called on the replica's thread)."""
+
+    def replica_joined(self) -> None: ...
+    def replica_event(self, message: dict[str, Any]) -> None: ...
+    def violation(self, reason: str) -> None: ...
+
+
+@dataclass(eq=False)
+class Utterance:
+    """One utterance as the replica lived it; the record tests read."""
+
+    inference_id: str
+    modality: str  # "text" | "audio" | "microphone"
+    sample_rate: int | None = None
+    text: str = ""
+    chunks: int = 0
+    received_seconds: float = 0.0  # audio (text: estimated speech) received so far
+    spoken_seconds: float = 0.0
+    done: bool = False  # `done: true` arrived
+    interrupted: bool = False
+    underruns: int = 0
+    chunks_after_interrupt: int = 0
+    started_at: float | None = None  # monotonic time of started_speaking
+    stopped_at: float | None = None
+    _pending: list[tuple[float, float]] = field(default_factory=list, repr=False)  # (playable at, s)
+    _seg: tuple[float, float] | None = field(default=None, repr=False)  # playing since (t, position)
+    _last_input: float = field(default=0.0, repr=False)
+
+    @property
+    def finished(self) -> bool:
+        return self.stopped_at is not None or self.interrupted
+
+    def position(self, now: float) -> float:
+        if self._seg is None:
+            return self.spoken_seconds
+        t0, pos0 = self._seg
+        return min(self._playable(), pos0 + max(0.0, now - t0))
+
+    def _playable(self) -> float:
+        return self.received_seconds - sum(s for _, s in self._pending)
+
+    def _dry_at(self) -> float | None:
+        """When the playable buffer runs out, if it is playing."""
+        if self._seg is None:
+            return None
+        t0, pos0 = self._seg
+        return t0 + self._playable() - pos0
+
+
+class Replica:
+    """Speaks what the room hears. Inputs are thread-safe; everything else is its thread's."""
+
+    def __init__(self, *, conversation_id: str, settings: "RoomSettings", checker: ProtocolChecker, sink: ReplicaSink) -> None:
+        self.conversation_id = conversation_id
+        self.settings = settings
+        self.checker = checker
+        self.utterances: list[Utterance] = []
+        self._sink = sink
+        self._inbox: "queue.SimpleQueue[tuple[Any, ...]]" = queue.SimpleQueue()
+        self._current: Utterance | None = None
+        self._interrupted: dict[str, Utterance] = {}
+        self._join_at: float | None = None
+        self._anon = itertools.count(1)
+        self._mic: Utterance | None = None
+        self._voice = VoiceActivity(settings.voice_threshold, settings.mic_silence)
+        self._thread = threading.Thread(target=self._run, name=f"replica-{conversation_id}", daemon=True)
+        self._thread.start()
+
+    # -- inputs (any thread) ---------------------------------------------------------------
+    def participant_joined(self) -> None:
+        self._inbox.put(("joined", time.monotonic()))
+
+    def hear_message(self, message: Any, reply: Reply) -> None:
+        self._inbox.put(("message", time.monotonic(), message, reply))
+
+    def hear_microphone(self, pcm: bytes, sample_rate: int, channels: int, start: float) -> None:
+        self._inbox.put(("mic", start, pcm, sample_rate, channels))
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._inbox.put(("stop", time.monotonic()))
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    # -- the thread ------------------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            deadline = self._next_deadline()
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                item = self._inbox.get(timeout=wait)
+            except queue.Empty:
+                item = None
+            if item is not None and item[0] == "stop":
+                self._interrupt(item[1])  # the conversation ended mid-sentence
+                return
+            if item is not None:
+                self._handle(item)
+            self._advance(time.monotonic())
+
+    def _handle(self, item: tuple[Any, ...]) -> None:
+        kind, t = item[0], item[1]
+        if kind == "joined":
+            if self._join_at is None:
+                self._join_at = t + self.settings.join_delay
+        elif kind == "message":
+            self._advance(t)  # settle what happened before it arrived
+            message, reply = item[2], item[3]
+            try:
+                parsed = self.checker.check(message)
+            except ProtocolViolation as exc:
+                self._sink.violation(str(exc))
+                reply(exc)  # the typed refusal travels to the transport as it is
+                return
+            reply(None)
+            if isinstance(parsed, Interrupt):
+                self._interrupt(t)
+            else:
+                self._echo(parsed, t)
+        elif kind == "mic":
+            self._hear_mic(t, *item[2:])
+
+    def _echo(self, echo: Echo, t: float) -> None:
+        iid = echo.inference_id if echo.inference_id is not None else f"anonymous-{next(self._anon)}"
+        late = self._interrupted.get(iid)
+        if late is not None:  # the rest of an interrupted utterance: heard, not spoken
+            late.chunks_after_interrupt += 1
+            return
+        u = self._current
+        if u is None or u.inference_id != iid or u.finished:
+            if u is not None and not u.finished:
+                self._interrupt(t)
+            u = Utterance(iid, echo.modality, sample_rate=echo.sample_rate if echo.modality == "audio" else None)
+            self.utterances.append(u)
+            self._current = u
+        u.chunks += 1
+        u._last_input = t
+        u.done = echo.done or echo.inference_id is None  # no id: nothing can continue it
+        if echo.modality == "text":
+            before = _speaking_time(u.text, self.settings.words_per_minute) if u.text else 0.0
+            u.text += echo.text
+            seconds = _speaking_time(u.text, self.settings.words_per_minute) - before
+            ready = max([t + self.settings.tts_latency] + [p for p, _ in u._pending])
+        else:
+            seconds = len(echo.pcm) / 2 / echo.sample_rate
+            ready = t
+        u.received_seconds += seconds
+        u._pending.append((ready, seconds))
+
+    def _interrupt(self, t: float) -> None:
+        u = self._current
+        if u is None or u.finished:
+            return
+        u.spoken_seconds = u.position(t)
+        u._seg = None
+        u.interrupted = True
+        self._interrupted[u.inference_id] = u
+        if u.started_at is not None:
+            u.stopped_at = t
+            self._stopped(u, interrupted=True)
+            self._emit(protocol.REPLICA_INTERRUPTED, {"inference_id": u.inference_id})
+
+    # -- the clock -------------------------------------------------------------------------
+    def _next_deadline(self) -> float | None:
+        times = [self._join_at] if self._join_at is not None else []
+        u = self._current
+        if u is not None and not u.finished:
+            if u._pending:
+                times.append(u._pending[0][0])
+            dry = u._dry_at()
+            if dry is not None:
+                times.append(dry)
+            elif not u._pending:
+                times.append(u._last_input + self.settings.done_timeout)
+        mic = self._voice.next_change(in_turn=self._mic is not None)
+        if mic is not None:
+            times.append(mic)
+        return min(times) if times else None
+
+    def _advance(self, now: float) -> None:
+        if self._join_at is not None and now >= self._join_at:
+            self._join_at = None
+            self._sink.replica_joined()
+        u = self._current
+        while u is not None and not u.finished:
+            due = u._pending[0][0] if u._pending else None
+            dry = u._dry_at()
+            if due is not None and due <= now and (dry is None or due <= dry):
+                self._arrive(u, due)
+            elif dry is not None and dry <= now:
+                self._run_dry(u, dry)
+            elif u._seg is None and not u._pending and u.done:
+                self._finish(u, u._last_input)  # `done` came while it was silent
+            elif u._seg is None and not u._pending and now >= u._last_input + self.settings.done_timeout:
+                self._finish(u, u._last_input + self.settings.done_timeout)  # `done` never came
+            else:
+                break
+        self._advance_mic(now)
+
+    def _arrive(self, u: Utterance, t: float) -> None:
+        _, seconds = u._pending.pop(0)
+        if u._seg is None and seconds > 0:  # silent until now: start or resume from where it stalled
+            u._seg = (t, u.spoken_seconds)
+            if u.started_at is None:
+                u.started_at = t
+                self._emit(protocol.STARTED_SPEAKING, {"inference_id": u.inference_id})
+
+    def _run_dry(self, u: Utterance, t: float) -> None:
+        u.spoken_seconds = u._playable()
+        u._seg = None
+        if u.done and not u._pending:
+            self._finish(u, t)
+        elif not u._pending and u.modality == "audio":
+            u.underruns += 1  # stalls until more audio arrives
+
+    def _finish(self, u: Utterance, t: float) -> None:
+        u.stopped_at = t
+        if u.started_at is None:
+            return  # never had anything to say
+        self._stopped(u, interrupted=False)
+        if u.modality == "text":
+            self._emit(protocol.UTTERANCE, {"role": "replica", "speech": u.text, "inference_id": u.inference_id})
+
+    def _stopped(self, u: Utterance, *, interrupted: bool) -> None:
+        props = {"inference_id": u.inference_id, "duration": round(u.spoken_seconds, 3), "interrupted": interrupted}
+        self._emit(protocol.STOPPED_SPEAKING, props)
+
+    # -- microphone echo -------------------------------------------------------------------
+    def _hear_mic(self, start: float, pcm: bytes, sample_rate: int, channels: int) -> None:
+        if self.checker.microphone:  # else the microphone is not this persona's input
+            self._voice.hear(start, pcm, sample_rate, channels)
+
+    def _advance_mic(self, now: float) -> None:
+        if self._mic is None:
+            started = self._voice.started(now)
+            if started is None:
+                return
+            self._mic = Utterance(f"microphone-{next(self._anon)}", "microphone", started_at=started)
+            self.utterances.append(self._mic)
+            self._emit(protocol.STARTED_SPEAKING, {"inference_id": self._mic.inference_id})
+        u = self._mic
+        ended = self._voice.ended(now)
+        if ended is None:
+            return
+        assert u.started_at is not None
+        u.received_seconds = u.spoken_seconds = ended - u.started_at
+        u.stopped_at = ended
+        u.done = True
+        self._mic = None
+        self._stopped(u, interrupted=False)
+
+    def _emit(self, event_type: str, properties: dict[str, Any]) -> None:
+        self._sink.replica_event(
+            {
+                "message_type": protocol.MESSAGE_TYPE,
+                "event_type": event_type,
+                "conversation_id": self.conversation_id,
+                "properties": properties,
+            }
+        )
