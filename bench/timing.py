@@ -20,17 +20,16 @@ import statistics
 import struct
 import sys
 import tempfile
-import time
 import wave
 from pathlib import Path
 from typing import Any
 
-from player.playback._backends import local_backend
 from player.plan._build import build_plan
+from player.plan._validate import validate_file
+from player.playback._backends import local_backend
 from player.playback._runlog import RunLog
 from player.playback._session import Outcome, Session
 from player.playback._stats import Lateness
-from player.plan._validate import validate_file
 
 STEPS = 600
 PAUSE = 0.01  # seconds: a short step
@@ -58,8 +57,12 @@ def dispatch(folder: Path) -> dict[str, Any]:
         lines.append("  - say: tick\n    wait: none" if i % SAY_EVERY == 0 else f"  - pause: {PAUSE}s")
     outcome = _play(_write(folder, "dispatch.scenario.yaml", "\n".join(lines) + "\n"))
     lateness = [r.lateness for r in outcome.records]
-    return {"lateness": Lateness.of(lateness), "first100": statistics.mean(lateness[:100]),
-            "last100": statistics.mean(lateness[-100:]), "steps": len(lateness)}
+    return {
+        "lateness": Lateness.of(lateness),
+        "first100": statistics.mean(lateness[:100]),
+        "last100": statistics.mean(lateness[-100:]),
+        "steps": len(lateness),
+    }
 
 
 async def _relative_sleeps() -> list[float]:
@@ -102,17 +105,23 @@ def main() -> int:
         result = dispatch(folder)
         late: Lateness = result["lateness"]
         relative = Lateness.of(asyncio.run(_relative_sleeps()))
-        print(f"   scheduler (absolute deadlines): p50 {ms(late.p50)}  p99 {ms(late.p99)}  max {ms(late.max)}  "
-              f"drift (last step) {ms(late.last)}   target p99 <= 2 ms: {'ok' if late.p99 <= 0.002 else 'MISSED'} "
-              f"(p99 / target = {late.p99 / 0.002:.2f})")
+        print(
+            f"   scheduler (absolute deadlines): p50 {ms(late.p50)}  p99 {ms(late.p99)}  max {ms(late.max)}  "
+            f"drift (last step) {ms(late.last)}   target p99 <= 2 ms: {'ok' if late.p99 <= 0.002 else 'MISSED'} "
+            f"(p99 / target = {late.p99 / 0.002:.2f})"
+        )
         print(f"   growth: mean of first 100 {ms(result['first100'])}, of last 100 {ms(result['last100'])}")
-        print(f"   relative sleeps (hand-written):  p50 {ms(relative.p50)}  p99 {ms(relative.p99)}  max {ms(relative.max)}  "
-              f"drift (last step) {ms(relative.last)}")
+        print(
+            f"   relative sleeps (hand-written):  p50 {ms(relative.p50)}  p99 {ms(relative.p99)}  max {ms(relative.max)}  "
+            f"drift (last step) {ms(relative.last)}"
+        )
         # A drift under 0.1 ms is below what a timer on a busy machine can tell apart: floor it there.
         floored = abs(late.last) < 1e-4
         ratio = relative.last / max(abs(late.last), 1e-4)
-        print(f"   final drift ratio, relative / scheduler: {'>= ' if floored else ''}{ratio:.0f}x"
-              + (" (scheduler drift under 0.1 ms, counted as 0.1 ms)" if floored else ""))
+        print(
+            f"   final drift ratio, relative / scheduler: {'>= ' if floored else ''}{ratio:.0f}x"
+            + (" (scheduler drift under 0.1 ms, counted as 0.1 ms)" if floored else "")
+        )
 
         print("2. audio preparation (bench/audio_prep.py)")
         prep = _audio_prep()

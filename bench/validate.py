@@ -33,8 +33,18 @@ steps:
 
 def generate(steps: int) -> str:
     """A text-only scenario using most step kinds, `vars` and `at` references."""
-    lines = ["version: 1", "name: Generated", "vars:", "  who: everyone", "defaults:", "  gap: 0.1s",
-             "conversation:", "  properties:", "    max_call_duration: 3600", "steps:"]
+    lines = [
+        "version: 1",
+        "name: Generated",
+        "vars:",
+        "  who: everyone",
+        "defaults:",
+        "  gap: 0.1s",
+        "conversation:",
+        "  properties:",
+        "    max_call_duration: 3600",
+        "steps:",
+    ]
     for i in range(steps):
         kind = i % 5
         if kind == 0:
@@ -42,7 +52,7 @@ def generate(steps: int) -> str:
         elif kind == 1:
             lines += ["  - pause: 250ms"]
         elif kind == 2:
-            lines += [f"  - say: [\"Part one of {i}, \", \"part two.\"]", "    wait: sent"]
+            lines += [f'  - say: ["Part one of {i}, ", "part two."]', "    wait: sent"]
         elif kind == 3:
             lines += [f"  - cue: Next slide {i}", "    auto: 0.2s", f"    at: s{i - 3}+1s"]
         else:

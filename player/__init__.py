@@ -57,10 +57,21 @@ _WHERE = {
     "local_backend": "playback",
     "tavus_backend": "playback",
     "ExitCode": "exitcodes",
-    **{name: "errors" for name in (
-        "EchoPlayerError", "UsageError", "ScenarioError", "AudioError", "TavusError",
-        "PlaybackError", "JoinError", "WaitTimeout", "ProtocolViolation", "Interrupted",
-    )},
+    **{
+        name: "errors"
+        for name in (
+            "EchoPlayerError",
+            "UsageError",
+            "ScenarioError",
+            "AudioError",
+            "TavusError",
+            "PlaybackError",
+            "JoinError",
+            "WaitTimeout",
+            "ProtocolViolation",
+            "Interrupted",
+        )
+    },
 }
 
 __all__ = ["__version__", *_WHERE]

@@ -15,7 +15,8 @@ Interrupted (exit 130) is raised on SIGINT/SIGTERM; it is not an error of the ru
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .exitcodes import ExitCode
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 __all__ = [
     "MESSAGE_TYPE",
@@ -59,9 +60,7 @@ def echo_text(conversation_id: str, text: str, inference_id: str, done: bool) ->
     return msg
 
 
-def echo_audio(
-    conversation_id: str, audio_b64: str, sample_rate: int, inference_id: str, done: bool
-) -> dict[str, Any]:
+def echo_audio(conversation_id: str, audio_b64: str, sample_rate: int, inference_id: str, done: bool) -> dict[str, Any]:
     """`audio` is base64 of raw s16le mono PCM, no WAV header; `done` is a JSON boolean."""
     msg = _envelope(ECHO, conversation_id)
     msg["properties"] = {
@@ -115,16 +114,10 @@ _SAMPLE_INFERENCE_ID = "0" * 32  # uuid4().hex length: what the sizes below assu
 
 def text_message_bytes(text: str, *, done: bool = False) -> int:
     """JSON size of one text echo message (`done: false` is the larger)."""
-    return message_bytes(
-        echo_text(PLACEHOLDER_CONVERSATION_ID, text, _SAMPLE_INFERENCE_ID, done)
-    )
+    return message_bytes(echo_text(PLACEHOLDER_CONVERSATION_ID, text, _SAMPLE_INFERENCE_ID, done))
 
 
 def audio_message_bytes(samples: int, sample_rate: int, *, done: bool = False) -> int:
     """JSON size of one audio chunk message carrying `samples` s16le samples."""
     b64_len = 4 * math.ceil(samples * 2 / 3)
-    return message_bytes(
-        echo_audio(
-            PLACEHOLDER_CONVERSATION_ID, "A" * b64_len, sample_rate, _SAMPLE_INFERENCE_ID, done
-        )
-    )
+    return message_bytes(echo_audio(PLACEHOLDER_CONVERSATION_ID, "A" * b64_len, sample_rate, _SAMPLE_INFERENCE_ID, done))

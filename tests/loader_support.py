@@ -6,12 +6,12 @@ import contextlib
 import io
 import textwrap
 import wave
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
-from player.scenario._model import Diagnostic
 from player.plan._validate import validate_file
+from player.scenario._model import Diagnostic
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "scenarios"

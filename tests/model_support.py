@@ -19,8 +19,13 @@ def scenario_of(*steps: Step, **conversation: Any) -> Scenario:
     indexed = tuple(type(s)(**{**_fields(s), "index": i}) for i, s in enumerate(steps))
     conversation.setdefault("persona", PersonaSpec(pos(), "Test Presenter", replica_id="r90bbd427f71"))
     return Scenario(
-        path=Path("t.scenario.yaml"), name="test", description=None,
-        conversation=ConversationSpec(**conversation), defaults=Defaults(), vars={}, steps=indexed,
+        path=Path("t.scenario.yaml"),
+        name="test",
+        description=None,
+        conversation=ConversationSpec(**conversation),
+        defaults=Defaults(),
+        vars={},
+        steps=indexed,
     )
 
 

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from player.playback._backends import local_backend
-from room_support import tone
-from player.simulator.replica._room import LocalRoom, RoomSettings
 from player.plan._build import Plan, build_plan
+from player.plan._validate import validate_file
+from player.playback._backends import local_backend
 from player.playback._runlog import RunLog
 from player.playback._scheduler import RunOptions
 from player.playback._session import Outcome, Session
-from player.plan._validate import validate_file
+from player.simulator.replica._room import LocalRoom, RoomSettings
+from room_support import tone
 
 __all__ = ["FAST_ROOM", "write_scenario", "write_tone", "play", "Played"]
 

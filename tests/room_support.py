@@ -8,7 +8,8 @@ import contextlib
 import math
 import struct
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from player import protocol
 from player.simulator.replica._room import LocalRoom, RoomSettings

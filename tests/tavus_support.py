@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 import pytest
 

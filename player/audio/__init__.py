@@ -11,5 +11,4 @@ from __future__ import annotations
 from ..errors import AudioError
 from ._prepare import AudioInfo, PreparedClip, chunk_pcm, clip_duration, find_ffmpeg, prepare, prepare_clip, probe
 
-__all__ = ["AudioInfo", "PreparedClip", "AudioError", "find_ffmpeg", "probe", "prepare", "prepare_clip", "chunk_pcm",
-           "clip_duration"]
+__all__ = ["AudioInfo", "PreparedClip", "AudioError", "find_ffmpeg", "probe", "prepare", "prepare_clip", "chunk_pcm", "clip_duration"]

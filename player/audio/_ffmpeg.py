@@ -46,9 +46,7 @@ class Decoder:
         # while we block reading stdout.
         self._log: IO[bytes] = tempfile.TemporaryFile()
         try:
-            self._proc = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._log
-            )
+            self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._log)
         except OSError as exc:
             self._log.close()
             raise FfmpegError(f"cannot run ffmpeg ({exe}): {exc.strerror or exc}") from None

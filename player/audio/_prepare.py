@@ -171,9 +171,7 @@ def prepare(
             0 if start is None else round(start * rate),
             None if end is None else round(end * rate),
         )
-        pcm, frames = render(
-            window, width=2, channels=1, in_rate=rate, out_rate=sample_rate, gain_db=gain_db
-        )
+        pcm, frames = render(window, width=2, channels=1, in_rate=rate, out_rate=sample_rate, gain_db=gain_db)
     if frames == 0:  # the window missed the audio, so the decoder ran to the end
         if window.seen == 0:
             raise _no_samples(path)
@@ -283,9 +281,7 @@ def _decoding(path: Path) -> Iterator[None]:
         raise _error(path, f"cannot decode audio (ffmpeg: {exc})", _HINT_DECODE) from None
 
 
-def _check_args(
-    path: Path | None, rate: int, start: float | None, end: float | None, gain_db: float
-) -> None:
+def _check_args(path: Path | None, rate: int, start: float | None, end: float | None, gain_db: float) -> None:
     if rate <= 0:
         raise ValueError(f"sample_rate must be positive, got {rate}")
     for name, value in (("from", start), ("to", end), ("gain_db", gain_db)):
@@ -297,9 +293,7 @@ def _check_args(
         raise _error(path, f"to ({end:g}s) must be after from ({start or 0:g}s)", _HINT_TRIM)
 
 
-def _bounds(
-    path: Path | None, frames: int, rate: int, start: float | None, end: float | None
-) -> tuple[int, int]:
+def _bounds(path: Path | None, frames: int, rate: int, start: float | None, end: float | None) -> tuple[int, int]:
     """Frame indices [first, stop) of the trim, clamped to the clip; refuses an empty one."""
     first = 0 if start is None else round(start * rate)
     stop = frames if end is None else min(round(end * rate), frames)

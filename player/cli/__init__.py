@@ -8,7 +8,7 @@ Heavy imports (httpx, daily, the audio stack) happen inside the commands that ne
 from __future__ import annotations
 
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 import click
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import click
 
@@ -29,6 +30,9 @@ def parse_vars(pairs: Iterable[str]) -> dict[str, str]:
 
 def var_option(func: F) -> F:
     return click.option(
-        "--var", "var_pairs", multiple=True, metavar="NAME=VALUE",
+        "--var",
+        "var_pairs",
+        multiple=True,
+        metavar="NAME=VALUE",
         help="Set or override a scenario variable (repeatable).",
-    )(func)  # type: ignore[return-value]
+    )(func)

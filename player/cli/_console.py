@@ -9,13 +9,9 @@ import sys
 import time
 from typing import TextIO
 
-from ..scenario import format_clock
 from ..plan import PlannedStep, describe_step
-from ..scenario import Cue
-from ..scenario import plural
-from ..playback import StepRecord
-from ..playback import Outcome
-from ..playback import Lateness
+from ..playback import Lateness, Outcome, StepRecord
+from ..scenario import Cue, format_clock, plural
 
 __all__ = ["Console", "conversation_line"]
 
@@ -33,8 +29,10 @@ class Console:
     def step_started(self, record: StepRecord, planned: PlannedStep, upcoming: PlannedStep | None) -> None:
         step = planned.step
         if not self.live:
-            self.print(f"{format_clock(record.actual)} (due {format_clock(record.due)}) "
-                       f"#{step.index + 1} {describe_step(step)}" + (f"  — {step.note}" if step.note else ""))
+            self.print(
+                f"{format_clock(record.actual)} (due {format_clock(record.due)}) "
+                f"#{step.index + 1} {describe_step(step)}" + (f"  — {step.note}" if step.note else "")
+            )
             return
         self._started = time.monotonic() - record.actual
         following = f" → next: {describe_step(upcoming.step, 24)}" if upcoming else ""

@@ -11,13 +11,11 @@ import asyncio
 import signal
 import sys
 
-from ._console import Console, conversation_line
 from ..errors import Interrupted
 from ..exitcodes import ExitCode
 from ..plan import Plan
-from ..playback import RunLog
-from ..playback import RunOptions
-from ..playback import Outcome, Session
+from ..playback import Outcome, RunLog, RunOptions, Session
+from ._console import Console, conversation_line
 
 __all__ = ["run_playback"]
 
@@ -40,8 +38,9 @@ def run_playback(
     log = RunLog(log_path)
     try:
         with open_backend(local=local, scenario=plan.scenario, api_key_file=api_key_file, api=api) as backend:
-            options = RunOptions(observer=console, cue_waiter=console.wait_for_enter if interactive else None,
-                                 speed=speed, start_index=start_index)
+            options = RunOptions(
+                observer=console, cue_waiter=console.wait_for_enter if interactive else None, speed=speed, start_index=start_index
+            )
             session = Session(plan, backend, log=log, options=options)
             try:
                 outcome = asyncio.run(_main(session, console))

@@ -16,8 +16,14 @@ __all__ = ["COMMANDS"]
 @click.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @var_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
-              help="text: compiler-style with source lines; json: one object; github: Actions annotations.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text: compiler-style with source lines; json: one object; github: Actions annotations.",
+)
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 def validate_command(paths: tuple[str, ...], var_pairs: tuple[str, ...], fmt: str, strict: bool) -> ExitCode:
     """Check scenario files (folders: every *.scenario.yaml below) without playing them.
@@ -25,8 +31,8 @@ def validate_command(paths: tuple[str, ...], var_pairs: tuple[str, ...], fmt: st
     Exit 0 when valid, 1 when any file has errors (or warnings, with --strict), 2 on a bad
     command line.
     """
-    from ..scenario import plural, render_github, render_json, render_text, summary
     from ..plan import validate_paths
+    from ..scenario import plural, render_github, render_json, render_text, summary
 
     results = validate_paths(paths, vars=parse_vars(var_pairs))
     failed = any(not r.ok(strict=strict) for r in results)

@@ -8,7 +8,7 @@ import importlib
 import json
 import os
 from collections import Counter
-from typing import Callable
+from collections.abc import Callable
 
 import click
 
@@ -68,14 +68,10 @@ def end_conversations(conversation_ids: tuple[str, ...], api_key_file: str | Non
 
 @click.command("cleanup")
 @click.option("--dry-run", is_flag=True, help="Only list what would be ended and deleted.")
-@click.option(
-    "--all-active", is_flag=True, help="End every active conversation on the account, not only echo-player's."
-)
+@click.option("--all-active", is_flag=True, help="End every active conversation on the account, not only echo-player's.")
 @click.option("--force", is_flag=True, help="Include what a run still in progress on this machine created.")
 @tavus_options
-def cleanup_command(
-    dry_run: bool, all_active: bool, force: bool, api_key_file: str | None, api: str | None
-) -> ExitCode:
+def cleanup_command(dry_run: bool, all_active: bool, force: bool, api_key_file: str | None, api: str | None) -> ExitCode:
     """End the conversations and delete the personas echo-player created and left behind
     (found in the ledger and by the `[echo-player ...]` name tag). Exit 3 if any failed."""
     from ..tavus import cleanup
@@ -154,8 +150,12 @@ def _check_ffmpeg(report: _Report, *_: object) -> None:
         report("ok", "ffmpeg", str(path))
     else:
         # Only compressed clips need it: WAV and text scenarios play without.
-        report("warn", "ffmpeg", "not found: MP3/OGG/M4A/FLAC clips cannot be decoded",
-               "install ffmpeg (apt install ffmpeg, brew install ffmpeg) or pip install 'echo-player[ffmpeg]'")
+        report(
+            "warn",
+            "ffmpeg",
+            "not found: MP3/OGG/M4A/FLAC clips cannot be decoded",
+            "install ffmpeg (apt install ffmpeg, brew install ffmpeg) or pip install 'echo-player[ffmpeg]'",
+        )
 
 
 def _check_ledger(report: _Report, *_: object) -> None:
@@ -174,8 +174,12 @@ def _check_ledger(report: _Report, *_: object) -> None:
     running = sum(1 for e in mine if e.owner_running())
     left = len(mine) - running
     if left:
-        report("FAIL", "ledger", f"{left} resource(s) left by earlier runs in {ledger.path}{elsewhere}",
-               "echo-player cleanup (see what it would do with --dry-run)")
+        report(
+            "FAIL",
+            "ledger",
+            f"{left} resource(s) left by earlier runs in {ledger.path}{elsewhere}",
+            "echo-player cleanup (see what it would do with --dry-run)",
+        )
     elif running:
         report("ok", "ledger", f"{running} resource(s) of a run in progress ({ledger.path}){elsewhere}")
     else:

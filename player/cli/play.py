@@ -19,15 +19,26 @@ from ._tavus_options import tavus_options
 @var_option
 @click.option("--local", is_flag=True, help="Play on the built-in local replica even if TAVUS_API_KEY is set.")
 @click.option("--from", "from_id", metavar="ID", help="Start at the step with this id.")
-@click.option("--speed", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
-              help="Scale pauses, gaps and cue waits (local replica only).")
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0.01),
+    default=1.0,
+    show_default=True,
+    help="Scale pauses, gaps and cue waits (local replica only).",
+)
 @click.option("--log", "log_path", type=click.Path(dir_okay=False), help="Write a JSONL run log, flushed line by line.")
-@click.option("--interactive/--no-interactive", default=None,
-              help="Cues wait for Enter (default: when stdin is a terminal).")
+@click.option("--interactive/--no-interactive", default=None, help="Cues wait for Enter (default: when stdin is a terminal).")
 @tavus_options
 def play_command(
-    file: str, var_pairs: tuple[str, ...], local: bool, from_id: str | None, speed: float,
-    log_path: str | None, interactive: bool | None, api_key_file: str | None, api: str | None,
+    file: str,
+    var_pairs: tuple[str, ...],
+    local: bool,
+    from_id: str | None,
+    speed: float,
+    log_path: str | None,
+    interactive: bool | None,
+    api_key_file: str | None,
+    api: str | None,
 ) -> ExitCode:
     """Play FILE into a new Tavus echo conversation (or the local replica)."""
     plan = load_checked(file, parse_vars(var_pairs))
@@ -49,8 +60,16 @@ def play_command(
 
     from ._playback import run_playback
 
-    return run_playback(plan, local=use_local, api_key_file=api_key_file, api=api, log_path=log_path,
-                        speed=speed, start_index=start_index, interactive=interactive)
+    return run_playback(
+        plan,
+        local=use_local,
+        api_key_file=api_key_file,
+        api=api,
+        log_path=log_path,
+        speed=speed,
+        start_index=start_index,
+        interactive=interactive,
+    )
 
 
 COMMANDS: list[click.Command] = [play_command]

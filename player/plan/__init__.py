@@ -24,8 +24,21 @@ from ._validate import (
 )
 
 __all__ = [
-    "Plan", "PlannedStep", "build_plan", "Timeline", "speech_seconds", "SPEECH_MARGIN",
-    "FileResult", "check_file", "validate_file", "validate_paths", "load_scenario",
-    "MAX_CALL_DURATION", "LENGTH_WARNING_RATIO",
-    "plan_text", "plan_json", "plan_dict", "describe_step",
+    "Plan",
+    "PlannedStep",
+    "build_plan",
+    "Timeline",
+    "speech_seconds",
+    "SPEECH_MARGIN",
+    "FileResult",
+    "check_file",
+    "validate_file",
+    "validate_paths",
+    "load_scenario",
+    "MAX_CALL_DURATION",
+    "LENGTH_WARNING_RATIO",
+    "plan_text",
+    "plan_json",
+    "plan_dict",
+    "describe_step",
 ]

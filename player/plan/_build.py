@@ -7,9 +7,8 @@ event arrives when expected: text speaks at `words_per_minute`, audio for its ex
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .. import protocol
 from ..scenario import Cue, Diagnostic, Interrupt, Pause, Play, Say, Scenario, Send, Step, WaitFor
@@ -17,6 +16,7 @@ from ._estimate import speech_seconds
 from ._timing import Timeline
 
 __all__ = ["PlannedStep", "Plan", "build_plan"]
+
 
 @dataclass(frozen=True, slots=True)
 class PlannedStep:
@@ -71,9 +71,7 @@ def _default_clip_seconds(step: Play) -> float:
     return audio.clip_duration(info, step.start, step.end)
 
 
-def build_plan(
-    scenario: Scenario, *, clip_seconds: Callable[[Play], float] | None = None
-) -> Plan:
+def build_plan(scenario: Scenario, *, clip_seconds: Callable[[Play], float] | None = None) -> Plan:
     """Walk the steps with estimated timing. `clip_seconds` gives a play step's trimmed length
     (default: probe the file, which player.audio caches)."""
     clip_seconds = clip_seconds or _default_clip_seconds
@@ -88,16 +86,24 @@ def build_plan(
         target = timeline.at_target(step)
         if step.at is not None and step.at.ref is not None and target is None:
             warnings.append(
-                Diagnostic(step.at.pos, f"`at` refers to step '{step.at.ref}', which does not start before this one",
-                           "refer to an earlier step's id", code="at")
+                Diagnostic(
+                    step.at.pos,
+                    f"`at` refers to step '{step.at.ref}', which does not start before this one",
+                    "refer to an earlier step's id",
+                    code="at",
+                )
             )
         elif target is not None and target + 1e-9 < timeline.cursor:
             cursor = timeline.cursor
             risk = f"due at {target:.3f}s but the steps before it run until about {cursor:.3f}s"
             warnings.append(
-                Diagnostic(step.at.pos if step.at else step.pos,
-                           f"step {step.label} cannot start at {target:.3f}s: the steps before it are estimated to run until {cursor:.3f}s",
-                           "move `at` later or shorten what comes before", severity="warning", code="at")
+                Diagnostic(
+                    step.at.pos if step.at else step.pos,
+                    f"step {step.label} cannot start at {target:.3f}s: the steps before it are estimated to run until {cursor:.3f}s",
+                    "move `at` later or shorten what comes before",
+                    severity="warning",
+                    code="at",
+                )
             )
         start = timeline.due(step)
 

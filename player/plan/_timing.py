@@ -11,7 +11,7 @@ that really happened (in the loop's clock). Both get the same answers from the s
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..scenario import Step
 
@@ -26,8 +26,7 @@ class Timeline:
     `speed` divides gaps (rehearsal at another speed).
     """
 
-    def __init__(self, origin: float = 0.0, *, speed: float = 1.0,
-                 fallback: Callable[[str], float | None] | None = None) -> None:
+    def __init__(self, origin: float = 0.0, *, speed: float = 1.0, fallback: Callable[[str], float | None] | None = None) -> None:
         self.origin = origin
         self.speed = speed
         self._fallback = fallback

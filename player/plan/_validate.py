@@ -11,16 +11,15 @@ give the variables they use defaults in their own `vars:`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from ..errors import EchoPlayerError, ScenarioError
 from ..scenario import Diagnostic, Pos, Scenario, check_scenario, expand_paths, resolve_file
 from ._build import Plan, build_plan
 
-__all__ = ["FileResult", "check_file", "validate_file", "validate_paths", "load_scenario",
-           "MAX_CALL_DURATION", "LENGTH_WARNING_RATIO"]
+__all__ = ["FileResult", "check_file", "validate_file", "validate_paths", "load_scenario", "MAX_CALL_DURATION", "LENGTH_WARNING_RATIO"]
 
 MAX_CALL_DURATION = 3600  # Tavus' default and maximum, seconds
 LENGTH_WARNING_RATIO = 0.9  # warn when the estimate passes this share of max_call_duration
@@ -103,9 +102,22 @@ def _plan_checks(scenario: Scenario) -> tuple[Plan | None, list[Diagnostic]]:
     found = list(plan.warnings)
     limit = scenario.conversation.properties.get("max_call_duration", MAX_CALL_DURATION)
     if plan.total > limit:
-        found.append(Diagnostic(where, f"estimated length {plan.total:.1f}s is over max_call_duration {limit}s",
-                                "shorten the scenario or raise max_call_duration (at most 3600)", code="length"))
+        found.append(
+            Diagnostic(
+                where,
+                f"estimated length {plan.total:.1f}s is over max_call_duration {limit}s",
+                "shorten the scenario or raise max_call_duration (at most 3600)",
+                code="length",
+            )
+        )
     elif plan.total > LENGTH_WARNING_RATIO * limit:
-        found.append(Diagnostic(where, f"estimated length {plan.total:.1f}s is close to max_call_duration {limit}s",
-                                "the call ends at max_call_duration; leave some margin", severity="warning", code="length"))
+        found.append(
+            Diagnostic(
+                where,
+                f"estimated length {plan.total:.1f}s is close to max_call_duration {limit}s",
+                "the call ends at max_call_duration; leave some margin",
+                severity="warning",
+                code="length",
+            )
+        )
     return plan, found

@@ -8,12 +8,13 @@ that arrives a moment before its `wait_for` starts is not lost.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .. import protocol
 from ..errors import PlaybackError
-from ._runlog import RunLog
 from ..transport.base import REPLICA_JOINED, REPLICA_LEFT, ROOM_ERROR, RoomEvent, error_of
+from ._runlog import RunLog
 
 __all__ = ["EventPump", "Predicate", "on_event_logger"]
 

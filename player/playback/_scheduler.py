@@ -10,18 +10,20 @@ and no later than that time; an `interrupt` cancels every stream in flight at on
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import protocol
 from ..errors import WaitTimeout
+from ..plan import Plan, PlannedStep, Timeline
+from ..scenario import Cue, Interrupt, Pause, Play, Say, Send, WaitFor
+from ..transport.base import REPLICA_JOINED, Microphone, Transport
 from ._clock import sleep_until
 from ._events import EventPump
-from ..scenario import Cue, Interrupt, Pause, Play, Say, Send, Step, WaitFor
-from ..plan import Plan, PlannedStep, Timeline
 from ._runlog import RunLog
 from ._speech import SpeechTracker
-from ..transport.base import REPLICA_JOINED, Microphone, Transport
 
 if TYPE_CHECKING:
     from ..audio import PreparedClip
@@ -168,7 +170,7 @@ class Scheduler:
         stream = self._stream_microphone(clip) if self._mic is not None else self._stream_messages(step, clip, due, inference_id)
         task = self._loop.create_task(stream, name=f"audio-{step.label}")
         self._streams[inference_id] = task
-        task.add_done_callback(lambda _t, key=inference_id: self._streams.pop(key, None))
+        task.add_done_callback(functools.partial(self._stream_done, inference_id))
         if self._mic is None:
             self._speech.owe(inference_id, started, due + clip.duration)
         if step.wait == "none":
@@ -233,6 +235,9 @@ class Scheduler:
         """Stop every audio stream now and refuse further sends (Ctrl-C, failure, cleanup)."""
         self._stopped = True
         self._cancel_streams()
+
+    def _stream_done(self, inference_id: str, _task: asyncio.Task[None]) -> None:
+        self._streams.pop(inference_id, None)
 
     def _cancel_streams(self) -> None:
         for task in list(self._streams.values()):

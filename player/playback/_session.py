@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from ..errors import JoinError, ScenarioError
-from ._events import EventPump, on_event_logger
-from ..scenario import Diagnostic, Play, Pos
+from ..errors import JoinError, PlaybackError, ScenarioError
 from ..plan import Plan
+from ..scenario import Diagnostic, Play, Pos
+from ._events import EventPump, on_event_logger
 from ._runlog import RunLog
 from ._scheduler import RunOptions, Scheduler, StepRecord
 
 if TYPE_CHECKING:
     from ..audio import PreparedClip
-    from ._backends import Backend
     from ..tavus import Conversation
     from ..transport.base import Transport
+    from ._backends import Backend
 
 __all__ = ["Session", "Outcome", "safety_properties"]
 
@@ -102,11 +103,18 @@ class Session:
     async def run(self) -> Outcome:
         loop = asyncio.get_running_loop()
         outcome = "failed"
-        self.log.write("start", scenario=str(self.plan.scenario.path), name=self.plan.scenario.name,
-                       steps=len(self.plan.steps), local=self.backend.local)
+        self.log.write(
+            "start",
+            scenario=str(self.plan.scenario.path),
+            name=self.plan.scenario.name,
+            steps=len(self.plan.steps),
+            local=self.backend.local,
+        )
         try:
             clips = await self._prepare()
             conversation = await self._create()
+            if not conversation.url:
+                raise PlaybackError(f"conversation {conversation.id} came back without a conversation_url")
             t0 = await self._join(conversation.url, conversation.meeting_token)
             self.log.origin = t0
             await self._play(clips, conversation.id, t0)
@@ -120,10 +128,14 @@ class Session:
             raise
         finally:
             await self._cleanup(keep=outcome == "played" and self.plan.scenario.conversation.end == "keep")
-            self.log.write("end", conversation_id=self.outcome.conversation_id, outcome=outcome,
-                           conversation_ended=self.outcome.conversation_ended,
-                           persona_deleted=self.outcome.persona_deleted,
-                           cleanup_errors=self.outcome.cleanup_errors)
+            self.log.write(
+                "end",
+                conversation_id=self.outcome.conversation_id,
+                outcome=outcome,
+                conversation_ended=self.outcome.conversation_ended,
+                persona_deleted=self.outcome.persona_deleted,
+                cleanup_errors=self.outcome.cleanup_errors,
+            )
         return self.outcome
 
     async def _prepare(self) -> Mapping[int, "PreparedClip"]:
@@ -138,8 +150,13 @@ class Session:
                 # One microphone track has one rate: every clip is resampled to the default's.
                 rate = self.plan.scenario.defaults.sample_rate if microphone else step.sample_rate
                 clips[step.index] = await asyncio.to_thread(
-                    prepare_clip, step.path, sample_rate=rate, chunk_seconds=step.chunk,
-                    start=step.start, end=step.end, gain_db=step.gain_db,
+                    prepare_clip,
+                    step.path,
+                    sample_rate=rate,
+                    chunk_seconds=step.chunk,
+                    start=step.start,
+                    end=step.end,
+                    gain_db=step.gain_db,
                 )
         return clips
 
@@ -150,13 +167,29 @@ class Session:
         where = conv.pos or Pos(str(self.plan.scenario.path), 1, 1)
         if replica is None:
             if conv.persona_id is None:  # a persona we create has no replica to fall back on
-                raise ScenarioError([Diagnostic(where, "no replica to render the conversation",
-                                                "set conversation.replica_id (or TAVUS_REPLICA_ID)", code="replica")])
+                raise ScenarioError(
+                    [
+                        Diagnostic(
+                            where,
+                            "no replica to render the conversation",
+                            "set conversation.replica_id (or TAVUS_REPLICA_ID)",
+                            code="replica",
+                        )
+                    ]
+                )
             return None
         found = await asyncio.to_thread(self.backend.client.get_replica, replica)
         if not found.usable:
-            raise ScenarioError([Diagnostic(where, f"replica {replica} is not ready (status {found.status})",
-                                            "pick a replica whose training has finished", code="replica")])
+            raise ScenarioError(
+                [
+                    Diagnostic(
+                        where,
+                        f"replica {replica} is not ready (status {found.status})",
+                        "pick a replica whose training has finished",
+                        code="replica",
+                    )
+                ]
+            )
         return replica
 
     async def _create(self) -> "Conversation":
@@ -171,8 +204,11 @@ class Session:
             self.outcome.persona_deleted = False
             self.log.write("persona", persona_id=persona.id, created=True)
         conversation = await asyncio.to_thread(
-            client.create_conversation, persona_id, replica_id=replica,
-            name=conv.name or self.plan.scenario.name, properties=safety_properties(self.plan),
+            client.create_conversation,
+            persona_id,
+            replica_id=replica,
+            name=conv.name or self.plan.scenario.name,
+            properties=safety_properties(self.plan),
         )
         self.outcome.conversation_id = conversation.id
         self.log.write("conversation", conversation_id=conversation.id, url=conversation.url)
@@ -199,8 +235,14 @@ class Session:
             microphone = await self._transport.open_microphone(self.plan.scenario.defaults.sample_rate)
         pump = EventPump(self._transport.events, on_event_logger(self.log))
         self._scheduler = Scheduler(
-            self.plan, self._transport, conversation_id=conversation_id, clips=clips, log=self.log,
-            pump=pump, microphone=microphone, options=self.options,
+            self.plan,
+            self._transport,
+            conversation_id=conversation_id,
+            clips=clips,
+            log=self.log,
+            pump=pump,
+            microphone=microphone,
+            options=self.options,
         )
         main = asyncio.current_task()
         assert main is not None
@@ -214,7 +256,8 @@ class Session:
             self.outcome.records = await self._scheduler.run(t0)
         except asyncio.CancelledError:
             if pump.failure is not None:
-                main.uncancel()  # the cancel was ours, to carry the room's error out
+                if hasattr(main, "uncancel"):  # Python 3.11+; 3.10 keeps no cancel count
+                    main.uncancel()  # the cancel was ours, to carry the room's error out
                 raise pump.failure from None
             raise
         finally:

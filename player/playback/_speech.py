@@ -8,11 +8,14 @@ until it ends, so a run never ends the conversation over the replica's last word
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Mapping
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from .. import protocol
-from ._events import EventPump
 from ..plan import SPEECH_MARGIN, speech_seconds
+from ..transport import RoomEvent
+from ._events import EventPump
 
 __all__ = ["SpeechTracker"]
 
@@ -68,7 +71,8 @@ class SpeechTracker:
             return now
         event = await self._pump.wait(
             lambda e: e.event_type == protocol.STOPPED_SPEAKING and not self._pump.speaking,
-            since=now, deadline=now + SPEECH_MARGIN,
+            since=now,
+            deadline=now + SPEECH_MARGIN,
         )
         if event is not None:
             return event.t
@@ -80,8 +84,14 @@ class SpeechTracker:
         """Every owed utterance ended (or its estimate passed), and the replica is silent."""
         for inference_id, (since, expected_end) in list(self._owed.items()):
             await self._pump.wait(
-                lambda e, i=inference_id: e.event_type == protocol.STOPPED_SPEAKING and e.inference_id in (None, i),
-                since=since, deadline=max(self._loop.time(), expected_end) + SPEECH_MARGIN,
+                functools.partial(_stopped, inference_id),
+                since=since,
+                deadline=max(self._loop.time(), expected_end) + SPEECH_MARGIN,
             )
         self._owed.clear()
         await self.silence()
+
+
+def _stopped(inference_id: str, event: RoomEvent) -> bool:
+    """The replica stopped speaking this utterance (or an utterance it did not name)."""
+    return event.event_type == protocol.STOPPED_SPEAKING and event.inference_id in (None, inference_id)

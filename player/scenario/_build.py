@@ -10,12 +10,30 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from ._durations import DurationError, parse_duration
-from ._model import EVENT_ALIASES, At, ConversationSpec, Cue, Defaults, Diagnostic, Interrupt, Pause, PersonaSpec, Play, Pos, Say, Send, Step, WaitFor, normalize_event
+from ._model import (
+    EVENT_ALIASES,
+    At,
+    ConversationSpec,
+    Cue,
+    Defaults,
+    Diagnostic,
+    Interrupt,
+    Pause,
+    PersonaSpec,
+    Play,
+    Pos,
+    Say,
+    Send,
+    Step,
+    WaitFor,
+    normalize_event,
+)
 from ._schema_messages import did_you_mean
 from ._yaml import Document
 
@@ -87,8 +105,9 @@ class Builder:
         for name, _ in missing:
             pos = _token_pos(frame.doc, path, "${" + name + "}")
             if not _VAR_NAME.match(name):
-                self.error(pos, f"invalid variable name ${{{name}}}", "names are letters, digits, _ and -; "
-                           "write $${ for a literal ${", code="var")
+                self.error(
+                    pos, f"invalid variable name ${{{name}}}", "names are letters, digits, _ and -; write $${ for a literal ${", code="var"
+                )
                 continue
             hint = did_you_mean(name, sorted(frame.scope)) or f"define it under `vars:` or pass --var {name}=..."
             self.error(pos, f"undefined variable ${{{name}}}", hint, code="var")
@@ -131,15 +150,20 @@ class Builder:
         if "persona" in raw:
             p = raw["persona"]
             persona = PersonaSpec(
-                frame.doc.pos(path + ("persona",)), self.text(frame, path + ("persona", "name"), p["name"]),
-                p.get("replica_id", p.get("face_id")), dict(p.get("layers", {})),
+                frame.doc.pos(path + ("persona",)),
+                self.text(frame, path + ("persona", "name"), p["name"]),
+                p.get("replica_id", p.get("face_id")),
+                dict(p.get("layers", {})),
             )
         name = raw.get("name")
         return ConversationSpec(
-            pos=frame.doc.pos(path), persona=persona, persona_id=raw.get("persona_id", raw.get("pal_id")),
+            pos=frame.doc.pos(path),
+            persona=persona,
+            persona_id=raw.get("persona_id", raw.get("pal_id")),
             replica_id=raw.get("replica_id", raw.get("face_id")),
             name=None if name is None else self.text(frame, path + ("name",), name),
-            properties=dict(raw.get("properties", {})), input=raw.get("input", "messages"),
+            properties=dict(raw.get("properties", {})),
+            input=raw.get("input", "messages"),
             start=raw.get("start", "on-join"),
             join_timeout=self.duration(frame.doc, path + ("join_timeout",), raw.get("join_timeout", 60.0)),
             end=raw.get("end", "always"),
@@ -150,7 +174,9 @@ class Builder:
             return Interrupt(pos=frame.doc.pos(path), index=index, gap=frame.defaults["gap"], via=frame.via)
         action = next(a for a in _ACTIONS if a in raw)
         common: dict[str, Any] = {
-            "pos": frame.doc.key_pos(path + (action,)), "index": index, "via": frame.via,
+            "pos": frame.doc.key_pos(path + (action,)),
+            "index": index,
+            "via": frame.via,
             "id": raw["id"] + id_suffix(frame.iteration) if "id" in raw else None,
             "at": self._at(frame, path + ("at",), raw["at"]) if "at" in raw else None,
             "note": self.text(frame, path + ("note",), raw["note"]) if "note" in raw else None,
@@ -174,9 +200,13 @@ class Builder:
 def _say(b: Builder, f: Frame, path: Path_, raw: Mapping[str, Any], common: dict[str, Any]) -> Step:
     value = raw["say"]
     items = [(path + ("say", i), v) for i, v in enumerate(value)] if isinstance(value, list) else [(path + ("say",), value)]
-    return Say(texts=tuple(b.text(f, p, v) for p, v in items), wait=b.option(f, path, raw, "wait"),
-               words_per_minute=b.option(f, path, raw, "words_per_minute"),
-               max_message_bytes=b.option(f, path, raw, "max_message_bytes"), **common)
+    return Say(
+        texts=tuple(b.text(f, p, v) for p, v in items),
+        wait=b.option(f, path, raw, "wait"),
+        words_per_minute=b.option(f, path, raw, "words_per_minute"),
+        max_message_bytes=b.option(f, path, raw, "max_message_bytes"),
+        **common,
+    )
 
 
 def _play(b: Builder, f: Frame, path: Path_, raw: Mapping[str, Any], common: dict[str, Any]) -> Step:
@@ -189,18 +219,23 @@ def _play(b: Builder, f: Frame, path: Path_, raw: Mapping[str, Any], common: dic
     if resolved is None:
         b.error(f.doc.pos(path + ("play",)), f"'{source}' is not a usable file path", code="audio")
     options = {k: b.option(f, path, raw, k) for k in ("wait", "sample_rate", "chunk", "lead", "max_message_bytes")}
-    return Play(path=resolved or f.base / source, source=source, start=start, end=end,
-                gain_db=float(raw.get("gain_db", 0.0)), **options, **common)
+    return Play(
+        path=resolved or f.base / source, source=source, start=start, end=end, gain_db=float(raw.get("gain_db", 0.0)), **options, **common
+    )
 
 
 def _wait_for(b: Builder, f: Frame, path: Path_, raw: Mapping[str, Any], common: dict[str, Any]) -> Step:
     event = str(raw["wait_for"])
     if event not in EVENT_ALIASES and not event.startswith("conversation."):
-        b.error(f.doc.pos(path + ("wait_for",)), f"unknown event '{event}'",
-                did_you_mean(event, list(EVENT_ALIASES)) or "use replica.stopped_speaking or a full conversation.* event_type",
-                code="event")
-    return WaitFor(event=normalize_event(event), timeout=b.option(f, path, raw, "timeout"),
-                   on_timeout=raw.get("on_timeout", "fail"), **common)
+        b.error(
+            f.doc.pos(path + ("wait_for",)),
+            f"unknown event '{event}'",
+            did_you_mean(event, list(EVENT_ALIASES)) or "use replica.stopped_speaking or a full conversation.* event_type",
+            code="event",
+        )
+    return WaitFor(
+        event=normalize_event(event), timeout=b.option(f, path, raw, "timeout"), on_timeout=raw.get("on_timeout", "fail"), **common
+    )
 
 
 def _send(b: Builder, f: Frame, path: Path_, raw: Mapping[str, Any], common: dict[str, Any]) -> Step:
@@ -220,8 +255,9 @@ _ACTIONS: dict[str, Callable[[Builder, Frame, Path_, Mapping[str, Any], dict[str
     "interrupt": lambda b, f, p, raw, c: Interrupt(**c),
     "pause": lambda b, f, p, raw, c: Pause(seconds=b.duration(f.doc, p + ("pause",), raw["pause"]), **c),
     "wait_for": _wait_for,
-    "cue": lambda b, f, p, raw, c: Cue(text=b.text(f, p + ("cue",), raw["cue"]),
-                                        auto=b.duration(f.doc, p + ("auto",), raw.get("auto", 0)), **c),
+    "cue": lambda b, f, p, raw, c: Cue(
+        text=b.text(f, p + ("cue",), raw["cue"]), auto=b.duration(f.doc, p + ("auto",), raw.get("auto", 0)), **c
+    ),
     "send": _send,
 }
 

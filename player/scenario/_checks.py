@@ -8,8 +8,9 @@ length against `max_call_duration`, is checked in player.plan.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from .. import protocol
 from ..errors import AudioError
@@ -28,8 +29,7 @@ def check_scenario(scenario: Scenario) -> list[Diagnostic]:
     """Errors and warnings of the resolved scenario. The estimated length is the plan's to
     check (player.plan.validate_file builds the plan once, after these pass)."""
     probed = _probe(scenario.steps)  # each audio file once, for all its play steps
-    return [*_at_refs(scenario.steps), *_microphone(scenario), *_sizes(scenario), *_audio(scenario.steps, probed),
-            *_sends(scenario.steps)]
+    return [*_at_refs(scenario.steps), *_microphone(scenario), *_sizes(scenario), *_audio(scenario.steps, probed), *_sends(scenario.steps)]
 
 
 def audio_chunk_bytes(sample_rate: int, chunk: float) -> int:
@@ -47,8 +47,9 @@ def _at_refs(steps: tuple[Step, ...]) -> Iterable[Diagnostic]:
             hint = did_you_mean(ref, list(index)) or ("known ids: " + ", ".join(list(index)[:8]) if index else "no step has an id yet")
             yield Diagnostic(step.at.pos, f"`at` refers to unknown step '{ref}'", hint, code="at")
         elif index[ref] >= step.index:
-            yield Diagnostic(step.at.pos, f"`at` refers to step '{ref}', which does not start before this one",
-                             "refer to an earlier step", code="at")
+            yield Diagnostic(
+                step.at.pos, f"`at` refers to step '{ref}', which does not start before this one", "refer to an earlier step", code="at"
+            )
 
 
 def _microphone(scenario: Scenario) -> Iterable[Diagnostic]:
@@ -56,8 +57,12 @@ def _microphone(scenario: Scenario) -> Iterable[Diagnostic]:
         return
     for step in scenario.steps:
         if isinstance(step, Say):
-            yield Diagnostic(step.pos, "`say` cannot be used with `input: microphone`",
-                             "text needs the TTS that microphone echo bypasses; play a recorded clip instead", code="microphone")
+            yield Diagnostic(
+                step.pos,
+                "`say` cannot be used with `input: microphone`",
+                "text needs the TTS that microphone echo bypasses; play a recorded clip instead",
+                code="microphone",
+            )
 
 
 def _sends(steps: tuple[Step, ...]) -> Iterable[Diagnostic]:
@@ -67,8 +72,13 @@ def _sends(steps: tuple[Step, ...]) -> Iterable[Diagnostic]:
         if isinstance(step, Send):
             kind = step.message.get("event_type")
             if kind not in (protocol.ECHO, protocol.INTERRUPT):
-                yield Diagnostic(step.pos, f"'{kind}' is not an echo-mode message; the replica ignores it and the local replica refuses it",
-                                 "echo mode takes conversation.echo and conversation.interrupt", severity="warning", code="send")
+                yield Diagnostic(
+                    step.pos,
+                    f"'{kind}' is not an echo-mode message; the replica ignores it and the local replica refuses it",
+                    "echo mode takes conversation.echo and conversation.interrupt",
+                    severity="warning",
+                    code="send",
+                )
 
 
 def _sizes(scenario: Scenario) -> Iterable[Diagnostic]:
@@ -79,8 +89,12 @@ def _sizes(scenario: Scenario) -> Iterable[Diagnostic]:
             for piece in step.texts:
                 size = protocol.text_message_bytes(piece)
                 if size > step.max_message_bytes:
-                    yield Diagnostic(step.pos, f"this text makes a {size}-byte message, over max_message_bytes {step.max_message_bytes}",
-                                     "split it into a list of pieces (say: [..., ...]), each sent as its own message", code="size")
+                    yield Diagnostic(
+                        step.pos,
+                        f"this text makes a {size}-byte message, over max_message_bytes {step.max_message_bytes}",
+                        "split it into a list of pieces (say: [..., ...]), each sent as its own message",
+                        code="size",
+                    )
         elif isinstance(step, Play) and not microphone:
             chunk_groups.setdefault((step.sample_rate, step.chunk, step.max_message_bytes), []).append(step)
         elif isinstance(step, Send):
@@ -92,8 +106,12 @@ def _sizes(scenario: Scenario) -> Iterable[Diagnostic]:
         size = audio_chunk_bytes(rate, chunk)
         if size > limit:
             more = f" (and {len(plays) - 1} more play steps)" if len(plays) > 1 else ""
-            yield Diagnostic(plays[0].pos, f"a {chunk * 1000:g}ms chunk at {rate} Hz makes {size}-byte messages, "
-                             f"over max_message_bytes {limit}{more}", _chunk_hint(rate, limit), code="size")
+            yield Diagnostic(
+                plays[0].pos,
+                f"a {chunk * 1000:g}ms chunk at {rate} Hz makes {size}-byte messages, over max_message_bytes {limit}{more}",
+                _chunk_hint(rate, limit),
+                code="size",
+            )
 
 
 def _chunk_hint(rate: int, limit: int) -> str:
@@ -146,12 +164,17 @@ def _audio(steps: tuple[Step, ...], probed: _Probed) -> Iterable[Diagnostic]:
             yield _audio_error(step, exc)
         else:
             if step.end is not None and step.end > info.duration + 1e-6:
-                yield Diagnostic(step.pos, f"`to` ({step.end:g}s) is past the end of {step.source} ({info.duration:.3f}s)",
-                                 "the clip plays to its end", severity="warning", code="audio")
+                yield Diagnostic(
+                    step.pos,
+                    f"`to` ({step.end:g}s) is past the end of {step.source} ({info.duration:.3f}s)",
+                    "the clip plays to its end",
+                    severity="warning",
+                    code="audio",
+                )
 
 
 def _audio_error(step: Play, exc: AudioError) -> Diagnostic:
     message = str(exc)
     prefix = f"{step.path}: "
-    message = message[len(prefix):] if message.startswith(prefix) else message
+    message = message[len(prefix) :] if message.startswith(prefix) else message
     return Diagnostic(step.pos, f"{step.source}: {message}", getattr(exc, "hint", None), code="audio")

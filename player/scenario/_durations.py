@@ -46,9 +46,7 @@ def parse_duration(value: object) -> float:
             raise DurationError(f"duration must be a finite, non-negative number: {value}")
         return seconds
     if not text or not _WHOLE.match(text):
-        raise DurationError(
-            f"'{value}' is not a duration", "use units ms, s, m, h: 250ms, 1.5s, 2m, 1m30s"
-        )
+        raise DurationError(f"'{value}' is not a duration", "use units ms, s, m, h: 250ms, 1.5s, 2m, 1m30s")
     return sum(float(num) * _UNIT[unit] for num, unit in _PART.findall(text))
 
 

@@ -11,9 +11,10 @@ repeat, iteration k >= 2 of a step with `id: x` gets the id `x#k`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Mapping, Union
+from typing import Any, Literal
 
 __all__ = [
     "Pos",
@@ -188,7 +189,7 @@ class Send(StepBase):
     message: Mapping[str, Any]
 
 
-Step = Union[Say, Play, Interrupt, Pause, WaitFor, Cue, Send]
+Step = Say | Play | Interrupt | Pause | WaitFor | Cue | Send
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import click
 
@@ -75,8 +76,13 @@ def _source_line(file: str, line: int) -> str | None:
 
 def diagnostic_dict(d: Diagnostic) -> dict[str, Any]:
     return {
-        "file": d.pos.file, "line": d.pos.line, "col": d.pos.col, "severity": d.severity,
-        "code": d.code, "message": d.message, "hint": d.hint,
+        "file": d.pos.file,
+        "line": d.pos.line,
+        "col": d.pos.col,
+        "severity": d.severity,
+        "code": d.code,
+        "message": d.message,
+        "hint": d.hint,
     }
 
 
@@ -86,15 +92,25 @@ def render_json(files: Mapping[str, Sequence[Diagnostic]], *, strict: bool = Fal
     for path, diagnostics in files.items():
         errors = sum(d.severity == "error" for d in diagnostics)
         warnings = len(diagnostics) - errors
-        entries.append({
-            "path": path, "valid": not errors and not (strict and warnings), "errors": errors,
-            "warnings": warnings, "diagnostics": [diagnostic_dict(d) for d in diagnostics],
-        })
-    return json.dumps({
-        "valid": all(e["valid"] for e in entries),
-        "errors": sum(e["errors"] for e in entries), "warnings": sum(e["warnings"] for e in entries),
-        "files": entries,
-    }, indent=2, ensure_ascii=False)
+        entries.append(
+            {
+                "path": path,
+                "valid": not errors and not (strict and warnings),
+                "errors": errors,
+                "warnings": warnings,
+                "diagnostics": [diagnostic_dict(d) for d in diagnostics],
+            }
+        )
+    return json.dumps(
+        {
+            "valid": all(e["valid"] for e in entries),
+            "errors": sum(e["errors"] for e in entries),
+            "warnings": sum(e["warnings"] for e in entries),
+            "files": entries,
+        },
+        indent=2,
+        ensure_ascii=False,
+    )
 
 
 def render_github(diagnostics: Iterable[Diagnostic]) -> str:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from ._build import DEFAULTS, Builder, Frame, id_suffix, safe_resolve, stringify
 from ._model import Defaults, Diagnostic, Pos, Scenario, Step
@@ -64,8 +65,14 @@ class _Resolver:
         self._walk(frame, ("steps",), data["steps"])
         self._rewrite_at_refs()
         scenario = Scenario(
-            path=self.path, name=name, description=data.get("description"), conversation=conversation,
-            defaults=Defaults(**frame.defaults), vars=scope, steps=tuple(self.steps), files=tuple(self.files),
+            path=self.path,
+            name=name,
+            description=data.get("description"),
+            conversation=conversation,
+            defaults=Defaults(**frame.defaults),
+            vars=scope,
+            steps=tuple(self.steps),
+            files=tuple(self.files),
         )
         return scenario, self.diagnostics
 
@@ -107,8 +114,9 @@ class _Resolver:
     def _add(self, frame: Frame, here: tuple[Any, ...], raw: Any) -> None:
         if len(self.steps) >= MAX_STEPS:
             self.full = True
-            self.builder.error(frame.doc.pos(here), f"more than {MAX_STEPS} steps after expanding repeat and include",
-                               "repeat fewer times", code="limit")
+            self.builder.error(
+                frame.doc.pos(here), f"more than {MAX_STEPS} steps after expanding repeat and include", "repeat fewer times", code="limit"
+            )
             return
         step = self.builder.step(frame, here, raw, len(self.steps))
         if step.id is not None:
@@ -136,13 +144,18 @@ class _Resolver:
             return
         if not target.is_relative_to(self.root):
             folder = os.path.dirname(self.stack[0][1]) or "."
-            self.builder.error(value_pos, f"include '{written}' is outside the scenario's folder",
-                               f"included files must be under {folder}/", code="include")
+            self.builder.error(
+                value_pos,
+                f"include '{written}' is outside the scenario's folder",
+                f"included files must be under {folder}/",
+                code="include",
+            )
             return
         if any(target == p for p, _ in self.stack):
             chain = [os.path.relpath(p, self.root) for p, _ in self.stack] + [os.path.relpath(target, self.root)]
-            self.builder.error(value_pos, f"include cycle: {' -> '.join(chain)}",
-                               "a file cannot include itself, directly or not", code="include")
+            self.builder.error(
+                value_pos, f"include cycle: {' -> '.join(chain)}", "a file cannot include itself, directly or not", code="include"
+            )
             return
         if len(self.stack) > MAX_INCLUDE_DEPTH:
             self.builder.error(value_pos, f"includes nested more than {MAX_INCLUDE_DEPTH} deep", code="include")

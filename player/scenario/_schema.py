@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ._model import Diagnostic
-from ._schema_messages import ACTIONS, describe_errors
 from ._schema_compile import compile_schema
+from ._schema_messages import ACTIONS, describe_errors
 from ._yaml import Document
 
 __all__ = ["ACTIONS", "schema_path", "schema_text", "load_schema", "check_document", "prune"]
@@ -42,7 +43,7 @@ def load_schema() -> dict[str, Any]:
     return schema
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _validator(ref: str | None = None) -> Any:
     from jsonschema import Draft7Validator  # deferred: importing it costs ~150 ms
 
@@ -50,7 +51,7 @@ def _validator(ref: str | None = None) -> Any:
     return Draft7Validator({"$ref": ref, "definitions": schema["definitions"]} if ref else schema)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _fast_check(ref: str | None = None) -> Callable[[Any], bool]:
     return compile_schema(load_schema(), ref)
 
@@ -78,8 +79,9 @@ def prune(data: Any) -> dict[str, Any] | None:
     sections and variables are dropped. None when there is nothing to resolve."""
     if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
         return None
-    out = {k: v for k, v in data.items() if k in ("name", "description", "conversation", "defaults")
-           and _fast_check(f"#/properties/{k}")(v)}
+    out = {
+        k: v for k, v in data.items() if k in ("name", "description", "conversation", "defaults") and _fast_check(f"#/properties/{k}")(v)
+    }
     is_step = _fast_check("#/definitions/step")
     out["steps"] = [step if is_step(step) else None for step in data["steps"]]
     if isinstance(data.get("vars"), dict):

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import operator
 import re
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 __all__ = ["compile_schema", "SchemaCompileError"]
 
@@ -117,8 +118,7 @@ class _Compiler:
             return lambda v: not isinstance(v, str) or regex.search(v) is not None
         if key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             # Written as jsonschema does ("invalid if below"), so NaN passes alike.
-            fails = {"minimum": operator.lt, "maximum": operator.gt,
-                     "exclusiveMinimum": operator.le, "exclusiveMaximum": operator.ge}[key]
+            fails = {"minimum": operator.lt, "maximum": operator.gt, "exclusiveMinimum": operator.le, "exclusiveMaximum": operator.ge}[key]
             return lambda v: not _is_number(v) or not fails(v, value)
         if key in ("minLength", "minItems"):
             kind = str if key == "minLength" else list

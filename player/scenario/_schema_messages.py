@@ -5,21 +5,27 @@ from __future__ import annotations
 
 import difflib
 import json
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ._durations import DurationError, parse_duration
 from ._model import Diagnostic
 from ._yaml import Document
 
 if TYPE_CHECKING:
-    from jsonschema import ValidationError
+    from jsonschema import ValidationError  # its fields are typed loosely (Unset): read as Any below
 
 __all__ = ["ACTIONS", "describe_errors", "did_you_mean"]
 
 ACTIONS = ("say", "play", "interrupt", "pause", "wait_for", "cue", "repeat", "include", "send")
 _TYPE_NAMES = {
-    "object": "a mapping", "array": "a list", "string": "text", "number": "a number",
-    "integer": "a whole number", "boolean": "true or false", "null": "empty",
+    "object": "a mapping",
+    "array": "a list",
+    "string": "text",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "null": "empty",
 }
 _Found = tuple[Diagnostic, str, tuple[Any, ...]]  # the diagnostic, its kind, the path it is about
 
@@ -46,7 +52,7 @@ def describe_errors(errors: Iterable[tuple[ValidationError, tuple[Any, ...]]], d
     return out
 
 
-def _translate(error: ValidationError, doc: Document, prefix: tuple[Any, ...]) -> list[_Found]:
+def _translate(error: Any, doc: Document, prefix: tuple[Any, ...]) -> list[_Found]:
     path = prefix + tuple(error.absolute_path)
     value, schema, kind = error.instance, error.schema, error.validator
     name = _name(path)
@@ -55,9 +61,18 @@ def _translate(error: ValidationError, doc: Document, prefix: tuple[Any, ...]) -
         allowed = list(schema.get("properties", {}))
         where = "a step" if _is_step(path) else ("the top level" if not path else f"`{path[-1]}`")
         return [
-            (Diagnostic(doc.key_pos(path + (key,)), f"unknown key '{key}' in {where}",
-                        did_you_mean(key, allowed) or f"allowed: {', '.join(allowed)}", code="schema"), "unknown", path + (key,))
-            for key in value if key not in allowed
+            (
+                Diagnostic(
+                    doc.key_pos(path + (key,)),
+                    f"unknown key '{key}' in {where}",
+                    did_you_mean(key, allowed) or f"allowed: {', '.join(allowed)}",
+                    code="schema",
+                ),
+                "unknown",
+                path + (key,),
+            )
+            for key in value
+            if key not in allowed
         ]
     if "propertyNames" in error.schema_path:
         return [_property_name(error, doc, path)]
@@ -70,7 +85,8 @@ def _translate(error: ValidationError, doc: Document, prefix: tuple[Any, ...]) -
         return [(Diagnostic(pos, message, hint, code="schema"), tag, path)]
     if kind == "const" and _is_step(path) and isinstance(value, str):
         hint = did_you_mean(value, ["interrupt"]) or (
-            f"write `{value}: ...`" if value in ACTIONS else "a step is a mapping with one action key, or `interrupt`")
+            f"write `{value}: ...`" if value in ACTIONS else "a step is a mapping with one action key, or `interrupt`"
+        )
         return [(Diagnostic(pos, f"'{value}' is not a step", hint, code="schema"), "value", path)]
     if kind == "required":
         missing = next((k for k in error.validator_value if k not in value), "?")
@@ -82,7 +98,7 @@ def _translate(error: ValidationError, doc: Document, prefix: tuple[Any, ...]) -
     return [(Diagnostic(pos, text, advice, code="schema"), "value", path)]
 
 
-def _describe(error: ValidationError, value: Any, name: str) -> tuple[str, str | None]:
+def _describe(error: Any, value: Any, name: str) -> tuple[str, str | None]:
     kind, expected, schema = error.validator, error.validator_value, error.schema
     if "errorMessage" in schema and kind in ("not", "anyOf", "const", "oneOf"):
         return str(schema["errorMessage"]), None
@@ -123,7 +139,7 @@ def _pattern(path: tuple[Any, ...], value: Any, name: str, doc: Document) -> Dia
     return Diagnostic(pos, f"{name} has an invalid form: '{value}'", code="schema")
 
 
-def _property_name(error: ValidationError, doc: Document, path: tuple[Any, ...]) -> _Found:
+def _property_name(error: Any, doc: Document, path: tuple[Any, ...]) -> _Found:
     key = error.instance
     pos = doc.key_pos(path + (key,))
     if "errorMessage" in error.schema:

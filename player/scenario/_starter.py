@@ -76,8 +76,7 @@ def _schema_ref(target: Path) -> str:
     above it, else the copy installed with echo-player."""
     folder = target.resolve().parent
     schema = next(
-        (d / "schemas" / "scenario.schema.json" for d in (folder, *folder.parents)
-         if (d / "schemas" / "scenario.schema.json").is_file()),
+        (d / "schemas" / "scenario.schema.json" for d in (folder, *folder.parents) if (d / "schemas" / "scenario.schema.json").is_file()),
         schema_path(),
     )
     try:

@@ -10,17 +10,26 @@ with a hint instead of silently reading 90).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import yaml
 
 from ._model import Diagnostic, Pos
 
 __all__ = [
-    "Node", "Document", "YamlError", "SourceError", "read_source", "parse_yaml",
-    "MAX_FILE_BYTES", "MAX_DEPTH", "MAX_ALIASES", "MAX_ALIAS_NODES",
+    "Node",
+    "Document",
+    "YamlError",
+    "SourceError",
+    "read_source",
+    "parse_yaml",
+    "MAX_FILE_BYTES",
+    "MAX_DEPTH",
+    "MAX_ALIASES",
+    "MAX_ALIAS_NODES",
 ]
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -253,7 +262,7 @@ class _Composer:
         value, tag = event.value, event.tag
         if tag is None:
             return _resolve_plain(value) if event.implicit[0] else value
-        kind = tag[len(_TAG):] if tag.startswith(_TAG) else None
+        kind = tag[len(_TAG) :] if tag.startswith(_TAG) else None
         if tag == "!" or kind == "str":
             return value
         resolved: Any = _resolve_plain(value)

@@ -19,6 +19,14 @@ from .replica import LocalRoom, Replica, RoomRegistry, RoomSettings
 from .tavus_api import STOCK_REPLICAS, FakeTavus
 
 __all__ = [
-    "local_backend", "local_room_settings", "local_transport",
-    "FakeTavus", "STOCK_REPLICAS", "FakeDaily", "RoomRegistry", "RoomSettings", "LocalRoom", "Replica",
+    "local_backend",
+    "local_room_settings",
+    "local_transport",
+    "FakeTavus",
+    "STOCK_REPLICAS",
+    "FakeDaily",
+    "RoomRegistry",
+    "RoomSettings",
+    "LocalRoom",
+    "Replica",
 ]

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import TYPE_CHECKING, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, cast
 
 from ..playback import Backend
-from ..tavus import Ledger, TavusClient, TavusSettings
+from ..tavus import ApiVocabulary, Ledger, TavusClient, TavusSettings
 from ..transport.daily import DailyTransport
 from .daily import FakeDaily
 from .replica import RoomRegistry, RoomSettings
@@ -32,14 +33,15 @@ def local_transport(
     replica_name: str | None = None,
 ) -> DailyTransport:
     """A transport that joins the registry's rooms (URLs from RoomRegistry.open_room)."""
-    return DailyTransport(
-        FakeDaily(registry), join_timeout=join_timeout, microphone_piece=microphone_piece, replica_name=replica_name
-    )
+    return DailyTransport(FakeDaily(registry), join_timeout=join_timeout, microphone_piece=microphone_piece, replica_name=replica_name)
 
 
 @contextlib.contextmanager
 def local_backend(
-    *, api: str | None = None, room_settings: RoomSettings | None = None, replicas: Iterable[str] = (),
+    *,
+    api: str | None = None,
+    room_settings: RoomSettings | None = None,
+    replicas: Iterable[str] = (),
     scenario: "Scenario | None" = None,
 ) -> Iterator[Backend]:
     """The fake Tavus server on an ephemeral loopback port, whose conversations open local
@@ -55,15 +57,20 @@ def local_backend(
     rooms = RoomRegistry(room_settings, on_ended=lambda cid: server_box[0].end(cid) if server_box else None)
     stock = list(STOCK_REPLICAS)
     known = {r["replica_id"] for r in stock}
-    stock += [{"replica_id": r, "replica_name": r, "status": "completed", "replica_type": "user"}
-              for r in sorted(set(replicas) - known)]
+    stock += [{"replica_id": r, "replica_name": r, "status": "completed", "replica_type": "user"} for r in sorted(set(replicas) - known)]
     with FakeTavus(rooms=rooms, replicas=stock) as server:
         server_box.append(server)
-        settings = TavusSettings(api_key=server.api_key, base_url=server.base_url, api=api or "personas")
+        vocabulary = cast(ApiVocabulary, api or "personas")  # checked by the CLI's option choices
+        settings = TavusSettings(api_key=server.api_key, base_url=server.base_url, api=vocabulary)
         # The fake server's state dies with this process: nothing for `cleanup` to remember.
         with TavusClient(settings, ledger=Ledger(None)) as client:
-            yield Backend(client=client, transport=lambda: local_transport(rooms), rooms=rooms,
-                          server=server, default_replica_id=next(iter(server.state.replicas)))
+            yield Backend(
+                client=client,
+                transport=lambda: local_transport(rooms),
+                rooms=rooms,
+                server=server,
+                default_replica_id=next(iter(server.state.replicas)),
+            )
 
 
 def _scenario_replicas(scenario: "Scenario") -> set[str]:

@@ -19,10 +19,24 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._cleanup import CleanupItem, cleanup
     from ._client import TavusClient
-    from ._exceptions import APIStatusError, AuthenticationError, BadRequestError, ConcurrencyLimitError, ConfigurationError, LedgerError, NetworkError, NotFoundError, OutcomeUnknownError, RateLimitedError, ServerError, TavusError, UnexpectedResponseError
+    from ._exceptions import (
+        APIStatusError,
+        AuthenticationError,
+        BadRequestError,
+        ConcurrencyLimitError,
+        ConfigurationError,
+        LedgerError,
+        NetworkError,
+        NotFoundError,
+        OutcomeUnknownError,
+        RateLimitedError,
+        ServerError,
+        TavusError,
+        UnexpectedResponseError,
+    )
     from ._ledger import Ledger, LedgerEntry, default_ledger_path
     from ._models import TAG_PREFIX, Conversation, Persona, Replica, is_tagged, strip_tag
-    from ._settings import DEFAULT_BASE_URL, RetryPolicy, TavusSettings, normalize_base_url
+    from ._settings import DEFAULT_BASE_URL, ApiVocabulary, RetryPolicy, TavusSettings, normalize_base_url
 
 __all__ = [
     "TavusClient",
@@ -30,6 +44,7 @@ __all__ = [
     "RetryPolicy",
     "DEFAULT_BASE_URL",
     "normalize_base_url",
+    "ApiVocabulary",
     "Persona",
     "Conversation",
     "Replica",
@@ -62,6 +77,7 @@ _WHERE = {
     "RetryPolicy": "_settings",
     "DEFAULT_BASE_URL": "_settings",
     "normalize_base_url": "_settings",
+    "ApiVocabulary": "_settings",
     "Persona": "_models",
     "Conversation": "_models",
     "Replica": "_models",

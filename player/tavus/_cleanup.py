@@ -47,9 +47,7 @@ class CleanupItem:
         return f"{verb} {label}{name} [{self.source}]: {self.outcome}"
 
 
-def cleanup(
-    client: TavusClient, *, dry_run: bool = False, all_active: bool = False, include_running: bool = False
-) -> list[CleanupItem]:
+def cleanup(client: TavusClient, *, dry_run: bool = False, all_active: bool = False, include_running: bool = False) -> list[CleanupItem]:
     """Plan, then (unless dry_run) do. `all_active` ends every active conversation on the
     account, not only echo-player's. Failures are reported per item, never raised midway."""
     entries = client.ledger.entries(base_url=client.base_url)
@@ -71,9 +69,7 @@ def cleanup(
     return done
 
 
-def _plan(
-    entries: list[LedgerEntry], active: list[Conversation], personas: list[Persona], *, all_active: bool
-) -> list[CleanupItem]:
+def _plan(entries: list[LedgerEntry], active: list[Conversation], personas: list[Persona], *, all_active: bool) -> list[CleanupItem]:
     by_id: _Index = {}
     pending: _Index = {}  # creates that never answered
     for e in entries:

@@ -10,8 +10,9 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
-from typing import Any, Callable, Iterator, Mapping, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -87,9 +88,7 @@ class TavusClient:
 
     # -- personas / PALs ------------------------------------------------------------------
 
-    def create_persona(
-        self, name: str, *, replica_id: str | None = None, layers: Mapping[str, Any] | None = None
-    ) -> Persona:
+    def create_persona(self, name: str, *, replica_id: str | None = None, layers: Mapping[str, Any] | None = None) -> Persona:
         """An echo persona (a PAL with --api pals) named `name` plus the run's tag."""
         full_name = self._tagged(name)
         pals = self.api == "pals"
@@ -100,7 +99,11 @@ class TavusClient:
             body["layers"] = dict(layers)
         root = self._persona_root(self.api)
         persona = self._create(
-            "persona", full_name, root, body, lambda: self._find(root, ("persona_name", "pal_name"), full_name),
+            "persona",
+            full_name,
+            root,
+            body,
+            lambda: self._find(root, ("persona_name", "pal_name"), full_name),
             Persona.from_api,
         )
         # The create response carries only id, name and created_at.
@@ -149,7 +152,10 @@ class TavusClient:
         # A live create shows up among the active ones, the short list; test_mode ones end at once.
         params = {} if test_mode else {"status": "active"}
         conversation = self._create(
-            "conversation", full_name, "/v2/conversations", body,
+            "conversation",
+            full_name,
+            "/v2/conversations",
+            body,
             lambda: self._find("/v2/conversations", ("conversation_name",), full_name, params),
             Conversation.from_api,
         )
@@ -261,9 +267,7 @@ class TavusClient:
                 return item
         return None
 
-    def _list(
-        self, path: str, *, params: Mapping[str, Any] | None = None, limit: int | None = None
-    ) -> Iterator[Mapping[str, Any]]:
+    def _list(self, path: str, *, params: Mapping[str, Any] | None = None, limit: int | None = None) -> Iterator[Mapping[str, Any]]:
         """Every item across pages (`{"data": [...], "total_count": n}` or a bare list)."""
         page_size = limit or _PAGE_SIZE
         seen = 0

@@ -13,8 +13,9 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import httpx
 
@@ -114,8 +115,7 @@ class Requester:
             # Resending now could create a second one; the ledger keeps the pending entry so
             # `cleanup` can find it by its tagged name later.
             raise OutcomeUnknownError(
-                f"{error}; whether it was created is unknown ({self._redact(str(exc))}); "
-                "run `echo-player cleanup` once Tavus is reachable",
+                f"{error}; whether it was created is unknown ({self._redact(str(exc))}); run `echo-player cleanup` once Tavus is reachable",
                 method=method,
                 path=path,
             ) from None

@@ -14,11 +14,12 @@ import socket
 import tempfile
 import threading
 import uuid
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Literal, Mapping
+from typing import Any, Literal
 
 from ._exceptions import LedgerError
 
@@ -130,9 +131,7 @@ class Ledger:
         """Drop every entry of that resource (it has been ended or deleted)."""
         with self._locked(write=True) as entries:
             entries[:] = [
-                e
-                for e in entries
-                if not (e.kind == kind and e.id == resource_id and (base_url is None or e.base_url == base_url))
+                e for e in entries if not (e.kind == kind and e.id == resource_id and (base_url is None or e.base_url == base_url))
             ]
 
     @contextmanager
@@ -165,8 +164,7 @@ class Ledger:
         except (ValueError, KeyError, TypeError) as exc:
             # Refuse rather than overwrite: the file may be the only record of what is billing.
             raise LedgerError(
-                f"ledger {self._path} is not valid ({type(exc).__name__}: {exc}); "
-                "inspect it, then move it away to start a new one"
+                f"ledger {self._path} is not valid ({type(exc).__name__}: {exc}); inspect it, then move it away to start a new one"
             ) from None
 
     def _write(self, entries: list[LedgerEntry]) -> None:

@@ -9,8 +9,9 @@ before it is retried) and recognisable (so `cleanup` finds what a lost ledger fo
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from ._exceptions import UnexpectedResponseError
 

@@ -7,9 +7,10 @@ the repr masks it. Importing this module does not import httpx.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Literal
 from urllib.parse import urlsplit
 
 from ..errors import UsageError
@@ -86,7 +87,7 @@ class TavusSettings:
         return cls(
             api_key=key,
             base_url=normalize_base_url(base_url or env.get("TAVUS_API_URL") or DEFAULT_BASE_URL),
-            api=vocabulary,  # type: ignore[arg-type]
+            api=vocabulary,
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             retry=retry or RetryPolicy(),

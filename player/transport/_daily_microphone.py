@@ -7,7 +7,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..errors import PlaybackError
-
 from .base import Microphone
 
 __all__ = ["DailyMicrophone"]

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import abc
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from ..errors import EchoPlayerError, PlaybackError, ProtocolViolation
 

@@ -14,12 +14,12 @@ import re
 import threading
 import time
 import weakref
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from .. import protocol
 from ..errors import EchoPlayerError, JoinError, PlaybackError
-
 from ._daily_microphone import DailyMicrophone
 from .base import REPLICA_JOINED, REPLICA_LEFT, ROOM_ERROR, Microphone, RoomEvent, Transport
 
@@ -263,7 +263,7 @@ def _failed_send(message: Mapping[str, Any], error: object) -> RoomEvent:
 def _make_handler(base: type, transport: DailyTransport) -> Any:
     """An EventHandler of the given module's class that only stamps and forwards."""
 
-    class _Handler(base):  # type: ignore[misc, valid-type]
+    class _Handler(base):
         def on_app_message(self, message: Any, sender: str) -> None:
             transport._post(transport._app_message, time.monotonic(), message)
 

@@ -116,9 +116,7 @@ def test_truncated_wav_header(tmp_path: Path, act: Action, keep: int) -> None:
 
 def test_wav_with_impossible_format(tmp_path: Path) -> None:
     fmt = struct.pack("<HHIIHH", 1, 0, 24000, 0, 0, 16)  # zero channels
-    body = (
-        b"WAVE" + b"fmt " + struct.pack("<I", 16) + fmt + b"data" + struct.pack("<I", 2) + b"\0\0"
-    )
+    body = b"WAVE" + b"fmt " + struct.pack("<I", 16) + fmt + b"data" + struct.pack("<I", 2) + b"\0\0"
     path = tmp_path / "zero.wav"
     path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
     refused(lambda: probe(path), str(path), "invalid fmt chunk")
@@ -133,12 +131,8 @@ def test_file_without_an_audio_stream(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("act", BOTH, ids=IDS)
-@pytest.mark.parametrize(
-    ("name", "kind"), [("clip.mp3", "MP3"), ("clip.ogg", "OGG"), ("clip", "this")]
-)
-def test_ffmpeg_missing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, act: Action, name: str, kind: str
-) -> None:
+@pytest.mark.parametrize(("name", "kind"), [("clip.mp3", "MP3"), ("clip.ogg", "OGG"), ("clip", "this")])
+def test_ffmpeg_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, act: Action, name: str, kind: str) -> None:
     monkeypatch.setattr(player.audio._prepare, "find_ffmpeg", lambda: None)
     path = tmp_path / name
     path.write_bytes(b"ID3" + bytes(100))
@@ -151,9 +145,7 @@ def test_ffmpeg_missing(
 def test_ffmpeg_missing_for_a_float_wav(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(player.audio._prepare, "find_ffmpeg", lambda: None)
     fmt = struct.pack("<HHIIHH", 3, 1, 24000, 96000, 4, 32)
-    body = (
-        b"WAVE" + b"fmt " + struct.pack("<I", 16) + fmt + b"data" + struct.pack("<I", 4) + bytes(4)
-    )
+    body = b"WAVE" + b"fmt " + struct.pack("<I", 16) + fmt + b"data" + struct.pack("<I", 4) + bytes(4)
     path = tmp_path / "float.wav"
     path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
     refused(lambda: probe(path), str(path), "32-bit float", "needs ffmpeg")
@@ -178,9 +170,7 @@ def test_ffmpeg_that_cannot_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     ],
 )
 @pytest.mark.parametrize("suffix", ["wav", "flac"])
-def test_bad_trims(
-    tmp_path: Path, start: float | None, end: float | None, words: list[str], suffix: str
-) -> None:
+def test_bad_trims(tmp_path: Path, start: float | None, end: float | None, words: list[str], suffix: str) -> None:
     wav = write_wav(tmp_path / "one.wav", b"\1\0" * 24000)
     path = wav
     if suffix == "flac":

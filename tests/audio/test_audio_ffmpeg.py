@@ -112,19 +112,13 @@ def test_wav_encodings_only_ffmpeg_reads_fall_back_to_it(encoded: dict[str, Path
     assert rms(pcm) == pytest.approx(0.5 * 32767 / math.sqrt(2), rel=0.01)
 
 
-def test_ffmpegs_extensible_24_bit_wav_is_read_natively(
-    encoded: dict[str, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_ffmpegs_extensible_24_bit_wav_is_read_natively(encoded: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(player.audio._prepare, "find_ffmpeg", lambda: None)  # proves no ffmpeg is needed
     assert probe(encoded["s24.wav"]) == AudioInfo(1.0, RATE, 2, "wav")
-    assert prepare(encoded["s24.wav"], sample_rate=24000) == prepare(
-        encoded["stereo.wav"], sample_rate=24000
-    )
+    assert prepare(encoded["s24.wav"], sample_rate=24000) == prepare(encoded["stereo.wav"], sample_rate=24000)
 
 
-def test_probe_decodes_a_file_once_until_it_changes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_probe_decodes_a_file_once_until_it_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = encode(write_sine_wav(tmp_path / "one.wav", channels=1), tmp_path / "clip.ogg")
     first = probe(path)
     monkeypatch.setattr(player.audio._prepare, "find_ffmpeg", lambda: None)  # decoding would fail now
@@ -142,9 +136,7 @@ def test_find_ffmpeg_prefers_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert find_ffmpeg() == str(fake)
 
 
-def test_find_ffmpeg_falls_back_to_the_imageio_binary(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_find_ffmpeg_falls_back_to_the_imageio_binary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no ffmpeg on PATH
     assert find_ffmpeg() == FFMPEG
     monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # the extra is not installed
@@ -154,16 +146,11 @@ def test_find_ffmpeg_falls_back_to_the_imageio_binary(
 def _run_python(code: str) -> subprocess.CompletedProcess[str]:
     # -W error: any warning (pydub's "Couldn't find ffprobe", audioop's deprecation) fails it.
     env = {**os.environ, "PATH": "/nonexistent"}  # only the imageio binary can be found
-    return subprocess.run(
-        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, env=env
-    )
+    return subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, env=env)
 
 
 def test_import_loads_neither_pydub_nor_audioop() -> None:
-    result = _run_python(
-        "import sys, player.audio\n"
-        "print(sorted(m for m in ('pydub', 'audioop', 'imageio_ffmpeg') if m in sys.modules))"
-    )
+    result = _run_python("import sys, player.audio\nprint(sorted(m for m in ('pydub', 'audioop', 'imageio_ffmpeg') if m in sys.modules))")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
 

@@ -30,9 +30,7 @@ def write_wav(path: Path, frames: bytes, *, rate: int, width: int = 2, channels:
 
 
 def sine(n: int, rate: int, freq: float = 440.0, amp: float = 0.5) -> bytes:
-    return struct.pack(
-        f"<{n}h", *(round(amp * 32767 * math.sin(2 * math.pi * freq * i / rate)) for i in range(n))
-    )
+    return struct.pack(f"<{n}h", *(round(amp * 32767 * math.sin(2 * math.pi * freq * i / rate)) for i in range(n)))
 
 
 def samples(pcm: bytes) -> array[int]:
@@ -55,28 +53,20 @@ def rms(pcm: bytes) -> float:
         (4, struct.pack("<i", -0x12345678), -0x1235),  # keeps the top 16 bits (floor)
     ],
 )
-def test_every_integer_width_decodes_to_16_bit(
-    tmp_path: Path, width: int, sample: bytes, expected: int
-) -> None:
+def test_every_integer_width_decodes_to_16_bit(tmp_path: Path, width: int, sample: bytes, expected: int) -> None:
     path = write_wav(tmp_path / "w.wav", sample * 100, rate=24000, width=width)
-    assert probe(path) == AudioInfo(
-        duration=100 / 24000, sample_rate=24000, channels=1, format="wav"
-    )
+    assert probe(path) == AudioInfo(duration=100 / 24000, sample_rate=24000, channels=1, format="wav")
     assert list(samples(prepare(path, sample_rate=24000))) == [expected] * 100
 
 
 def test_stereo_is_averaged_to_mono(tmp_path: Path) -> None:
-    path = write_wav(
-        tmp_path / "s.wav", struct.pack("<hh", 1000, 3000) * 480, rate=48000, channels=2
-    )
+    path = write_wav(tmp_path / "s.wav", struct.pack("<hh", 1000, 3000) * 480, rate=48000, channels=2)
     assert probe(path).channels == 2
     assert set(samples(prepare(path, sample_rate=48000))) == {2000}
 
 
 def test_more_channels_are_averaged(tmp_path: Path) -> None:
-    path = write_wav(
-        tmp_path / "c.wav", struct.pack("<hhh", 1000, 2000, 6000) * 300, rate=24000, channels=3
-    )
+    path = write_wav(tmp_path / "c.wav", struct.pack("<hhh", 1000, 2000, 6000) * 300, rate=24000, channels=3)
     assert all(abs(v - 3000) <= 1 for v in samples(prepare(path, sample_rate=24000)))
 
 
@@ -97,9 +87,7 @@ def test_24_bit_stereo_extensible_header_written_by_hand(tmp_path: Path) -> None
 @pytest.mark.parametrize("in_rate", [8000, 11025, 16000, 22050, 24000, 44100, 48000])
 @pytest.mark.parametrize("out_rate", [16000, 24000])
 @pytest.mark.parametrize("frames", [1, 2, 3, 441, 12345])
-def test_resampling_keeps_the_sample_count_exact(
-    tmp_path: Path, in_rate: int, out_rate: int, frames: int
-) -> None:
+def test_resampling_keeps_the_sample_count_exact(tmp_path: Path, in_rate: int, out_rate: int, frames: int) -> None:
     path = write_wav(tmp_path / "r.wav", struct.pack("<h", 500) * frames, rate=in_rate)
     pcm = prepare(path, sample_rate=out_rate)
     assert len(pcm) // 2 == round(frames * out_rate / in_rate)
@@ -123,9 +111,7 @@ def test_resampled_sine_keeps_its_pitch_and_level(tmp_path: Path, in_rate: int) 
 def test_trim_selects_from_inclusive_to_exclusive(tmp_path: Path) -> None:
     ramp = struct.pack("<24000h", *range(24000))
     path = write_wav(tmp_path / "ramp.wav", ramp, rate=24000)
-    assert list(samples(prepare(path, sample_rate=24000, start=0.25, end=0.5))) == list(
-        range(6000, 12000)
-    )
+    assert list(samples(prepare(path, sample_rate=24000, start=0.25, end=0.5))) == list(range(6000, 12000))
     assert list(samples(prepare(path, sample_rate=24000, start=0.75))) == list(range(18000, 24000))
     assert len(prepare(path, sample_rate=24000, end=5.0)) == 48000  # `to` past the end: clamped
 

@@ -48,8 +48,15 @@ def test_json_format(tmp_path: Path) -> None:
     files = {f["path"]: f for f in report["files"]}
     assert files[str(good)]["valid"] is True and files[str(good)]["diagnostics"] == []
     first = files[str(bad)]["diagnostics"][0]
-    assert first == {"file": str(bad), "line": 3, "col": 5, "severity": "error", "code": "schema",
-                     "message": "unknown key 'sya' in a step", "hint": "did you mean 'say'?"}
+    assert first == {
+        "file": str(bad),
+        "line": 3,
+        "col": 5,
+        "severity": "error",
+        "code": "schema",
+        "message": "unknown key 'sya' in a step",
+        "hint": "did you mean 'say'?",
+    }
 
 
 def test_github_format(tmp_path: Path) -> None:
@@ -153,6 +160,12 @@ def test_validate_imports_neither_network_nor_audio_nor_jsonschema(tmp_path: Pat
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'daily', 'httpx', 'pydub', 'jsonschema', 'audioop'})\n"
         "print('RESULT', code, heavy)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, cwd=REPO,
-                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        timeout=60,
+    )
     assert "RESULT 0 []" in done.stdout, done.stdout + done.stderr

@@ -7,15 +7,17 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from player.cli import cli, _register
 from play_support import write_scenario, write_tone
+from player.cli import _register, cli
 
 _register()
 
 
 def test_plan_text_and_json(tmp_path: Path) -> None:
     write_tone(tmp_path / "clip.wav", 1.0)
-    path = write_scenario(tmp_path, """\
+    path = write_scenario(
+        tmp_path,
+        """\
         vars: {who: Dana}
         steps:
           - say: Hello ${who} and welcome
@@ -25,7 +27,8 @@ def test_plan_text_and_json(tmp_path: Path) -> None:
               - pause: 500ms
           - play: clip.wav
             at: hello+5s
-        """)
+        """,
+    )
     text = CliRunner().invoke(cli, ["plan", str(path)], standalone_mode=False)
     assert text.exit_code == 0, text.output
     lines = text.output.splitlines()

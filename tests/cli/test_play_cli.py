@@ -12,16 +12,17 @@ import sys
 import time
 from pathlib import Path
 
-from player.simulator.tavus_api._server import FakeTavus
 from play_support import write_scenario
+from player.simulator.tavus_api._server import FakeTavus
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("TAVUS_")}
-    return subprocess.run([sys.executable, "-m", "player", *args], capture_output=True, text=True,
-                          env={**base, **(env or {})}, timeout=timeout, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "player", *args], capture_output=True, text=True, env={**base, **(env or {})}, timeout=timeout, cwd=ROOT
+    )
 
 
 def test_without_a_key_it_plays_on_the_local_replica_and_says_so(tmp_path: Path) -> None:
@@ -61,8 +62,11 @@ def test_a_rejected_key_is_one_line_exit_3_without_the_key(tmp_path: Path) -> No
     path = write_scenario(tmp_path, "steps:\n  - say: hello\n")
     with FakeTavus() as server:
         secret = "sk-wrong-1234567890"
-        result = run_cli("play", str(path), env={"TAVUS_API_KEY": secret, "TAVUS_API_URL": server.base_url,
-                                                "ECHO_PLAYER_LEDGER": str(tmp_path / "ledger.json")})
+        result = run_cli(
+            "play",
+            str(path),
+            env={"TAVUS_API_KEY": secret, "TAVUS_API_URL": server.base_url, "ECHO_PLAYER_LEDGER": str(tmp_path / "ledger.json")},
+        )
         assert result.returncode == 3
         errors = [line for line in result.stderr.splitlines() if line.startswith("echo-player: error:")]
         assert len(errors) == 1 and "401" in errors[0] and "Invalid access token" in errors[0]
@@ -75,8 +79,9 @@ def test_a_cue_waits_for_enter_on_a_terminal(tmp_path: Path) -> None:
     log = tmp_path / "run.jsonl"
     master, slave = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAVUS_")}
-    proc = subprocess.Popen([sys.executable, "-m", "player", "play", str(path), "--log", str(log)],
-                            stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "player", "play", str(path), "--log", str(log)], stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT
+    )
     os.close(slave)
     seen = b""
     try:

@@ -6,13 +6,12 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
-
-from tavus_support import REPLICA, CliResult, fake, isolated_env, make_settings, run_cli  # noqa: F401
 
 from player.simulator.tavus_api._server import FakeTavus
 from player.tavus import Ledger, TavusClient
+from tavus_support import REPLICA, CliResult, fake, isolated_env, make_settings, run_cli  # noqa: F401
 
 Run = Callable[..., CliResult]
 
@@ -31,8 +30,7 @@ def _creating_process(fake: FakeTavus, name: str, *, then: str) -> tuple[list[st
         "from player.tavus import TavusClient, TavusSettings\n"
         "c = TavusClient(TavusSettings.from_env())\n"
         f"p = c.create_persona({name!r}, replica_id=sys.argv[1])\n"
-        f"c.create_conversation(p.id, name={name + ' run'!r})\n"
-        + then
+        f"c.create_conversation(p.id, name={name + ' run'!r})\n" + then
     )
     env = dict(os.environ, TAVUS_API_KEY=fake.api_key, TAVUS_API_URL=fake.base_url)
     return [sys.executable, "-c", script, REPLICA], env
@@ -69,9 +67,7 @@ def test_conversations_end(run_cli: Run, fake: FakeTavus, isolated_env: Path) ->
     result = run_cli("conversations", "end", live, "c-nope")  # again: fine; unknown: an error
     assert result.code == 3
     assert result.out == f"ended {live}\n"
-    assert result.err == (
-        "echo-player: error: c-nope: Tavus API error 404: Conversation not found (POST /v2/conversations/c-nope/end)\n"
-    )
+    assert result.err == ("echo-player: error: c-nope: Tavus API error 404: Conversation not found (POST /v2/conversations/c-nope/end)\n")
 
 
 def test_a_401_prints_one_line_without_the_key_and_exits_3(run_cli: Run) -> None:
@@ -98,9 +94,7 @@ def test_api_key_file_is_used(run_cli: Run, fake: FakeTavus, tmp_path: Path) -> 
     assert result.code == 0
 
 
-def test_cleanup_after_a_crash_ends_and_deletes_everything_it_lists(
-    run_cli: Run, fake: FakeTavus, isolated_env: Path
-) -> None:
+def test_cleanup_after_a_crash_ends_and_deletes_everything_it_lists(run_cli: Run, fake: FakeTavus, isolated_env: Path) -> None:
     # A real crash: another process creates a persona and a conversation, then dies unclean.
     argv, env = _creating_process(fake, "Crashy", then="os._exit(137)\n")
     crashed = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
@@ -177,9 +171,7 @@ def test_doctor_says_what_is_missing_and_how_to_fix_it(run_cli: Run, fake: FakeT
     assert "FAIL  API key" in result.out and "skip  key accepted" in result.out
 
 
-def test_cleanup_leaves_a_run_in_progress_alone_unless_forced(
-    run_cli: Run, fake: FakeTavus, isolated_env: Path
-) -> None:
+def test_cleanup_leaves_a_run_in_progress_alone_unless_forced(run_cli: Run, fake: FakeTavus, isolated_env: Path) -> None:
     # A live run: another process creates, then waits (as a run does while it plays).
     argv, env = _creating_process(fake, "Live", then="print('ready', flush=True)\nsys.stdin.read()\n")
     proc = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)

@@ -6,11 +6,11 @@ import math
 
 import pytest
 
+from model_support import pos, scenario_of
 from player import protocol
-from player.scenario._model import At, Cue, Interrupt, Pause, Play, Say, Send, WaitFor
 from player.plan._build import build_plan, speech_seconds
 from player.protocol import audio_message_bytes
-from model_support import pos, scenario_of
+from player.scenario._model import At, Cue, Interrupt, Pause, Play, Say, Send, WaitFor
 
 
 def test_text_length_follows_words_per_minute() -> None:
@@ -20,23 +20,27 @@ def test_text_length_follows_words_per_minute() -> None:
 
 
 def test_sequence_accumulates_holds_and_gaps() -> None:
-    plan = build_plan(scenario_of(
-        Say(pos=pos(), texts=("a b c d e",), gap=0.5),  # 2 s of speech, then a 0.5 s gap
-        Pause(pos=pos(), seconds=1.5),
-        Say(pos=pos(), texts=("x",), wait="none"),
-        Cue(pos=pos(), text="go", auto=2.0),
-    ))
+    plan = build_plan(
+        scenario_of(
+            Say(pos=pos(), texts=("a b c d e",), gap=0.5),  # 2 s of speech, then a 0.5 s gap
+            Pause(pos=pos(), seconds=1.5),
+            Say(pos=pos(), texts=("x",), wait="none"),
+            Cue(pos=pos(), text="go", auto=2.0),
+        )
+    )
     starts = [p.start for p in plan.steps]
     assert starts == pytest.approx([0.0, 2.5, 4.0, 4.0])
     assert plan.total == pytest.approx(6.0)
 
 
 def test_absolute_and_relative_at() -> None:
-    plan = build_plan(scenario_of(
-        Say(pos=pos(), texts=("hello",), id="intro"),
-        Pause(pos=pos(), seconds=1, at=At(pos(), 10.0)),
-        Say(pos=pos(), texts=("later",), at=At(pos(), 2.0, ref="intro")),
-    ))
+    plan = build_plan(
+        scenario_of(
+            Say(pos=pos(), texts=("hello",), id="intro"),
+            Pause(pos=pos(), seconds=1, at=At(pos(), 10.0)),
+            Say(pos=pos(), texts=("later",), at=At(pos(), 2.0, ref="intro")),
+        )
+    )
     assert plan.steps[1].start == pytest.approx(10.0)
     # intro starts at 0, but the sequence only reaches the third step at 11 s: a warning
     assert plan.steps[2].start == pytest.approx(11.0)
@@ -45,10 +49,12 @@ def test_absolute_and_relative_at() -> None:
 
 
 def test_forward_at_reference_is_reported() -> None:
-    plan = build_plan(scenario_of(
-        Pause(pos=pos(), seconds=1, at=At(pos(3, 9), 1.0, ref="later")),
-        Say(pos=pos(), texts=("x",), id="later"),
-    ))
+    plan = build_plan(
+        scenario_of(
+            Pause(pos=pos(), seconds=1, at=At(pos(3, 9), 1.0, ref="later")),
+            Say(pos=pos(), texts=("x",), id="later"),
+        )
+    )
     assert plan.warnings and plan.warnings[0].pos.line == 3
 
 
@@ -73,13 +79,15 @@ def test_microphone_play_sends_no_messages(tmp_path) -> None:
 
 
 def test_wait_for_stopped_speaking_expects_the_rest_of_the_speech() -> None:
-    plan = build_plan(scenario_of(
-        Say(pos=pos(), texts=("a b c d e f g h i j",), wait="none"),  # 4 s
-        Pause(pos=pos(), seconds=1),
-        WaitFor(pos=pos(), event=protocol.STOPPED_SPEAKING, timeout=10),
-        Interrupt(pos=pos()),
-        Send(pos=pos(), message={"event_type": "conversation.echo", "properties": {}}),
-    ))
+    plan = build_plan(
+        scenario_of(
+            Say(pos=pos(), texts=("a b c d e f g h i j",), wait="none"),  # 4 s
+            Pause(pos=pos(), seconds=1),
+            WaitFor(pos=pos(), event=protocol.STOPPED_SPEAKING, timeout=10),
+            Interrupt(pos=pos()),
+            Send(pos=pos(), message={"event_type": "conversation.echo", "properties": {}}),
+        )
+    )
     assert plan.steps[2].duration == pytest.approx(3.0)
     assert plan.steps[3].messages == 1 and plan.steps[4].messages == 1
     assert plan.total == pytest.approx(4.0)

@@ -23,5 +23,10 @@ def test_example_plays(path: Path, tmp_path: Path) -> None:
 
 def test_there_are_examples_of_every_kind() -> None:
     names = {p.name for p in EXAMPLES}
-    assert {"welcome.scenario.yaml", "audio-clips.scenario.yaml", "interrupt.scenario.yaml",
-            "rehearsal.scenario.yaml", "includes-and-vars.scenario.yaml"} <= names
+    assert {
+        "welcome.scenario.yaml",
+        "audio-clips.scenario.yaml",
+        "interrupt.scenario.yaml",
+        "rehearsal.scenario.yaml",
+        "includes-and-vars.scenario.yaml",
+    } <= names

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from play_support import play, write_scenario, write_tone
 from player import protocol
 from player.errors import ProtocolViolation, WaitTimeout
-from play_support import play, write_scenario, write_tone
 
 TOL = 0.25  # seconds of slack for anything that crosses threads on a busy machine
 
@@ -20,13 +20,16 @@ def echo_messages(room) -> list[dict]:
 
 
 def test_say_lines_and_a_streamed_utterance(tmp_path: Path) -> None:
-    path = write_scenario(tmp_path, """\
+    path = write_scenario(
+        tmp_path,
+        """\
         steps:
           - say: one two
             id: first
           - say: ["three ", "four five"]
           - pause: 0.3s
-        """)
+        """,
+    )
     run = play(path, tmp_path)
     assert run.error is None
     texts = echo_messages(run.room)
@@ -50,12 +53,16 @@ def test_say_lines_and_a_streamed_utterance(tmp_path: Path) -> None:
 
 def test_audio_is_paced_by_sample_count_within_lead(tmp_path: Path) -> None:
     write_tone(tmp_path / "clip.wav", 3.0)
-    path = write_scenario(tmp_path, """\
+    path = write_scenario(
+        tmp_path,
+        """\
         defaults: {chunk: 50ms, lead: 500ms}
         steps:
           - play: clip.wav
             id: clip
-        """, header=__import__("play_support").HEADER.replace("defaults:\n  words_per_minute: 600\n", ""))
+        """,
+        header=__import__("play_support").HEADER.replace("defaults:\n  words_per_minute: 600\n", ""),
+    )
     run = play(path, tmp_path)
     assert run.error is None
     audio = [(t, m) for t, m in run.room.received if m.get("event_type") == protocol.ECHO]
@@ -79,14 +86,17 @@ def test_audio_is_paced_by_sample_count_within_lead(tmp_path: Path) -> None:
 
 def test_interrupt_stops_the_audio_in_flight(tmp_path: Path) -> None:
     write_tone(tmp_path / "long.wav", 6.0)
-    path = write_scenario(tmp_path, """\
+    path = write_scenario(
+        tmp_path,
+        """\
         steps:
           - play: long.wav
             wait: none
           - pause: 1s
           - interrupt
           - say: after
-        """)
+        """,
+    )
     run = play(path, tmp_path)
     assert run.error is None
     received = [m for _, m in run.room.received]
@@ -102,7 +112,9 @@ def test_interrupt_stops_the_audio_in_flight(tmp_path: Path) -> None:
 
 
 def test_wait_for_cue_send_and_absolute_at(tmp_path: Path) -> None:
-    path = write_scenario(tmp_path, """\
+    path = write_scenario(
+        tmp_path,
+        """\
         steps:
           - say: hello there
             wait: none
@@ -116,7 +128,8 @@ def test_wait_for_cue_send_and_absolute_at(tmp_path: Path) -> None:
               properties: {modality: text, text: raw line, inference_id: raw-1, done: true}
           - pause: 0.1s
             at: hello+2s
-        """)
+        """,
+    )
     run = play(path, tmp_path)
     assert run.error is None, run.error
     steps = run.records("step")
@@ -130,11 +143,14 @@ def test_wait_for_cue_send_and_absolute_at(tmp_path: Path) -> None:
 
 
 def test_wait_for_timeout_fails_the_run_and_still_ends_it(tmp_path: Path) -> None:
-    path = write_scenario(tmp_path, """\
+    path = write_scenario(
+        tmp_path,
+        """\
         steps:
           - wait_for: conversation.utterance
             timeout: 0.3s
-        """)
+        """,
+    )
     run = play(path, tmp_path)
     assert isinstance(run.error, WaitTimeout)
     assert "timed out" in str(run.error) and "t.scenario.yaml" in str(run.error)
@@ -144,13 +160,16 @@ def test_wait_for_timeout_fails_the_run_and_still_ends_it(tmp_path: Path) -> Non
 
 
 def test_wait_for_timeout_may_continue(tmp_path: Path) -> None:
-    path = write_scenario(tmp_path, """\
+    path = write_scenario(
+        tmp_path,
+        """\
         steps:
           - wait_for: conversation.utterance
             timeout: 0.3s
             on_timeout: continue
           - say: go
-        """)
+        """,
+    )
     run = play(path, tmp_path)
     assert run.error is None
     assert run.records("step")[1]["due"] == pytest.approx(0.3, abs=0.01)
@@ -158,13 +177,16 @@ def test_wait_for_timeout_may_continue(tmp_path: Path) -> None:
 
 
 def test_protocol_violation_fails_the_run(tmp_path: Path) -> None:
-    path = write_scenario(tmp_path, """\
+    path = write_scenario(
+        tmp_path,
+        """\
         steps:
           - send:
               event_type: conversation.echo
               properties: {modality: text, text: bad, inference_id: x, done: "true"}
           - pause: 3s
-        """)
+        """,
+    )
     run = play(path, tmp_path)
     assert isinstance(run.error, ProtocolViolation)
     assert "done" in str(run.error)
@@ -174,13 +196,16 @@ def test_protocol_violation_fails_the_run(tmp_path: Path) -> None:
 
 
 def test_start_from_an_id_skips_earlier_steps(tmp_path: Path) -> None:
-    path = write_scenario(tmp_path, """\
+    path = write_scenario(
+        tmp_path,
+        """\
         steps:
           - say: skipped
           - pause: 5s
           - say: here
             id: here
-        """)
+        """,
+    )
     run = play(path, tmp_path, start_index=2)
     assert run.error is None
     assert [m["properties"]["text"] for m in echo_messages(run.room)] == ["here"]
@@ -188,10 +213,14 @@ def test_start_from_an_id_skips_earlier_steps(tmp_path: Path) -> None:
 
 def test_microphone_input_streams_through_the_room_microphone(tmp_path: Path) -> None:
     write_tone(tmp_path / "mic.wav", 1.0)
-    path = write_scenario(tmp_path, """\
+    path = write_scenario(
+        tmp_path,
+        """\
         steps:
           - play: mic.wav
-        """, header="version: 1\nconversation:\n  persona: {name: Mic, replica_id: r90bbd427f71}\n  input: microphone\n")
+        """,
+        header="version: 1\nconversation:\n  persona: {name: Mic, replica_id: r90bbd427f71}\n  input: microphone\n",
+    )
     run = play(path, tmp_path)
     assert run.error is None, run.error
     assert echo_messages(run.room) == []  # no app messages: audio went through the track
@@ -202,11 +231,14 @@ def test_microphone_input_streams_through_the_room_microphone(tmp_path: Path) ->
 
 
 def test_run_log_records_every_message(tmp_path: Path) -> None:
-    path = write_scenario(tmp_path, """\
+    path = write_scenario(
+        tmp_path,
+        """\
         steps:
           - say: hi
           - interrupt
-        """)
+        """,
+    )
     run = play(path, tmp_path)
     kinds = [r["kind"] for r in run.log]
     assert kinds[0] == "start" and kinds[-1] == "end"
@@ -220,14 +252,17 @@ def test_run_log_records_every_message(tmp_path: Path) -> None:
 
 
 def test_a_trailing_line_is_heard_before_the_conversation_ends(tmp_path: Path) -> None:
-    path = write_scenario(tmp_path, """\
+    path = write_scenario(
+        tmp_path,
+        """\
         steps:
           - say: last words here
             wait: none
           - send:
               event_type: conversation.echo
               properties: {modality: text, text: and these too, inference_id: raw-2, done: true}
-        """)
+        """,
+    )
     run = play(path, tmp_path)
     assert run.error is None
     spoken = [(u.text, u.interrupted) for u in run.room.utterances]
@@ -238,11 +273,15 @@ def test_a_trailing_line_is_heard_before_the_conversation_ends(tmp_path: Path) -
 
 def test_microphone_wait_speech_follows_the_replica_without_falling_back(tmp_path: Path) -> None:
     write_tone(tmp_path / "mic.wav", 0.6)
-    path = write_scenario(tmp_path, """\
+    path = write_scenario(
+        tmp_path,
+        """\
         steps:
           - play: mic.wav
           - pause: 0.1s
-        """, header="version: 1\nconversation:\n  persona: {name: Mic, replica_id: r90bbd427f71}\n  input: microphone\n")
+        """,
+        header="version: 1\nconversation:\n  persona: {name: Mic, replica_id: r90bbd427f71}\n  input: microphone\n",
+    )
     run = play(path, tmp_path)
     assert run.error is None
     assert run.records("notice") == []  # no "continued after the estimate"
@@ -263,10 +302,13 @@ def test_end_keep_leaves_the_conversation_running_after_success(tmp_path: Path) 
 def test_validate_warns_about_a_raw_message_echo_mode_does_not_take(tmp_path: Path) -> None:
     from player.plan._validate import validate_file
 
-    path = write_scenario(tmp_path, """\
+    path = write_scenario(
+        tmp_path,
+        """\
         steps:
           - send: {event_type: conversation.respond, properties: {text: hi}}
-        """)
+        """,
+    )
     scenario, diagnostics = validate_file(path)
     assert scenario is not None  # a warning, not an error
     (warning,) = diagnostics

@@ -29,7 +29,10 @@ def test_signal_mid_clip_stops_audio_ends_conversation_exit_130(tmp_path: Path, 
     env = {k: v for k, v in os.environ.items() if k != "TAVUS_API_KEY"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "player", "play", str(path), "--log", str(log), "--no-interactive"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         deadline = time.monotonic() + 30

@@ -45,8 +45,8 @@ CORPUS: dict[str, bytes] = {
     "merge-junk": b"version: 1\n<<: [1, 2]\nsteps: [interrupt]\n",
     "steps-mapping": b"version: 1\nsteps: {say: hi}\n",
     "include-self-dir": b"version: 1\nsteps:\n  - include: .\n",
-    "include-nul": b"version: 1\nsteps:\n  - include: \"a\\0b\"\n",
-    "play-nul": b"version: 1\nsteps:\n  - play: \"a\\0b.wav\"\n",
+    "include-nul": b'version: 1\nsteps:\n  - include: "a\\0b"\n',
+    "play-nul": b'version: 1\nsteps:\n  - play: "a\\0b.wav"\n',
     "var-weird": b"version: 1\nsteps:\n  - say: ${} ${a b} ${\n",
 }
 
@@ -93,12 +93,36 @@ def test_random_bytes(tmp_path: Path, data: bytes) -> None:
 
 # Scenarios that are mostly well-formed, with odd values where the schema allows anything.
 _odd_text = st.one_of(
-    st.text(max_size=20), st.sampled_from(["${x}", "$${x}", "${}", "${a b}", "1:30", "0s", "-1s", "a\0b", "../x", "/"]),
+    st.text(max_size=20),
+    st.sampled_from(["${x}", "$${x}", "${}", "${a b}", "1:30", "0s", "-1s", "a\0b", "../x", "/"]),
 )
 _odd = st.one_of(st.none(), st.booleans(), st.integers(-10, 10**6), st.floats(), _odd_text)
 _step_keys = st.sampled_from(
-    ["say", "play", "pause", "cue", "wait_for", "interrupt", "send", "include", "repeat", "steps", "id", "at",
-     "note", "wait", "from", "to", "gain_db", "chunk", "timeout", "on_timeout", "auto", "vars", "gap"]
+    [
+        "say",
+        "play",
+        "pause",
+        "cue",
+        "wait_for",
+        "interrupt",
+        "send",
+        "include",
+        "repeat",
+        "steps",
+        "id",
+        "at",
+        "note",
+        "wait",
+        "from",
+        "to",
+        "gain_db",
+        "chunk",
+        "timeout",
+        "on_timeout",
+        "auto",
+        "vars",
+        "gap",
+    ]
 )
 _step = st.one_of(
     st.just("interrupt"),

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from loader_support import diagnose, make_wav, only, where, write
-from player.scenario._resolve import MAX_STEPS
 from player.plan import load_scenario
 from player.scenario._model import At, Cue, Interrupt, Pause, Play, Pos, Say, Send, WaitFor
+from player.scenario._resolve import MAX_STEPS
 
 
 def load(folder: Path, text: str, name: str = "s.scenario.yaml", **vars: str):
@@ -30,19 +30,26 @@ def test_cli_var_defines_a_missing_variable(tmp_path: Path) -> None:
 
 
 def test_include_scope_own_defaults_then_parent_then_include_vars(tmp_path: Path) -> None:
-    write(tmp_path, "parts/p.scenario.yaml", """\
+    write(
+        tmp_path,
+        "parts/p.scenario.yaml",
+        """\
         version: 1
         vars: {a: own-a, b: own-b, c: own-c}
         steps:
           - say: ${a} ${b} ${c}
-        """)
-    scenario = load(tmp_path, """\
+        """,
+    )
+    scenario = load(
+        tmp_path,
+        """\
         version: 1
         vars: {b: parent-b, c: parent-c}
         steps:
           - include: parts/p.scenario.yaml
             vars: {c: "passed ${b}"}
-        """)
+        """,
+    )
     assert scenario.steps[0].text == "own-a parent-b passed parent-b"
 
 
@@ -67,7 +74,9 @@ def test_included_defaults_apply_to_its_own_steps_only(tmp_path: Path) -> None:
 
 
 def test_repeat_expands_and_suffixes_ids(tmp_path: Path) -> None:
-    scenario = load(tmp_path, """\
+    scenario = load(
+        tmp_path,
+        """\
         version: 1
         steps:
           - repeat: 3
@@ -76,7 +85,8 @@ def test_repeat_expands_and_suffixes_ids(tmp_path: Path) -> None:
                 id: x
               - pause: 1s
                 at: x+1s
-        """)
+        """,
+    )
     assert [s.id for s in scenario.steps] == ["x", None, "x#2", None, "x#3", None]
     assert [s.at.ref for s in scenario.steps if s.at] == ["x", "x#2", "x#3"]
     assert [s.index for s in scenario.steps] == list(range(6))
@@ -84,7 +94,9 @@ def test_repeat_expands_and_suffixes_ids(tmp_path: Path) -> None:
 
 
 def test_nested_repeat_ids_stay_unique(tmp_path: Path) -> None:
-    scenario = load(tmp_path, """\
+    scenario = load(
+        tmp_path,
+        """\
         version: 1
         steps:
           - repeat: 2
@@ -93,13 +105,16 @@ def test_nested_repeat_ids_stay_unique(tmp_path: Path) -> None:
                 steps:
                   - say: hi
                     id: y
-        """)
+        """,
+    )
     assert [s.id for s in scenario.steps] == ["y", "y#1#2", "y#2", "y#2#2"]
 
 
 def test_step_fields_and_defaults(tmp_path: Path) -> None:
     make_wav(tmp_path / "a.wav", seconds=3)
-    scenario = load(tmp_path, """\
+    scenario = load(
+        tmp_path,
+        """\
         version: 1
         defaults: {chunk: 40ms, sample_rate: 16000, words_per_minute: 120, timeout: 5s}
         steps:
@@ -123,7 +138,8 @@ def test_step_fields_and_defaults(tmp_path: Path) -> None:
             auto: 2s
           - send: {event_type: conversation.echo, properties: {text: "${who}"}}
         vars: {who: me}
-        """)
+        """,
+    )
     say, play, bare, interrupt, pause, wait, cue, send = scenario.steps
     assert isinstance(say, Say) and say.texts == ("Hello", "42") and say.wait == "none"
     assert (say.id, say.note, say.words_per_minute) == ("intro", "smile", 120.0)
@@ -141,7 +157,9 @@ def test_step_fields_and_defaults(tmp_path: Path) -> None:
 
 
 def test_conversation_and_aliases(tmp_path: Path) -> None:
-    scenario = load(tmp_path, """\
+    scenario = load(
+        tmp_path,
+        """\
         version: 1
         name: Named
         conversation:
@@ -154,7 +172,8 @@ def test_conversation_and_aliases(tmp_path: Path) -> None:
         vars: {who: Dana}
         steps:
           - pause: 1s
-        """)
+        """,
+    )
     conv = scenario.conversation
     assert (conv.persona_id, conv.replica_id, conv.name, conv.join_timeout, conv.end) == ("p1", "r1", "Run for Dana", 120.0, "keep")
     assert conv.properties == {"max_call_duration": 600, "language": "english"}

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import jsonschema
 import pytest
@@ -94,9 +95,9 @@ def test_invalid_cases_fail_with_the_expected_message_and_position(case: Path) -
     expectations = _EXPECT.findall(text)
     assert expectations, "an invalid case needs an `# expect: L:C message` line"
     for line, col, message in expectations:
-        assert any(
-            (d.pos.line, d.pos.col) == (int(line), int(col)) and message in d.message for d in diagnostics
-        ), f"expected {line}:{col} {message!r}, got:\n" + "\n".join(map(str, diagnostics))
+        assert any((d.pos.line, d.pos.col) == (int(line), int(col)) and message in d.message for d in diagnostics), (
+            f"expected {line}:{col} {message!r}, got:\n" + "\n".join(map(str, diagnostics))
+        )
 
 
 def test_did_you_mean_for_unknown_keys_and_values() -> None:
@@ -114,7 +115,10 @@ def test_misspelled_action_reports_only_the_key() -> None:
 
 # Hypothesis: the fast check and jsonschema agree on shapes close to real steps.
 _values = st.one_of(
-    st.none(), st.booleans(), st.integers(-5, 30000), st.floats(allow_nan=False),
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 30000),
+    st.floats(allow_nan=False),
     st.sampled_from(["hi", "1s", "1:30", "speech", "none", "interrupt", "intro+2s", "", "a b", "conversation.x"]),
     st.lists(st.sampled_from(["hi", 3]), max_size=2),
 )

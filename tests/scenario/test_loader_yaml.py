@@ -41,8 +41,18 @@ def test_core_schema_scalars() -> None:
         "f.yaml",
     ).data
     assert data == {
-        "a": True, "b": False, "c": None, "d": None, "e": 12, "f": -1.5, "g": 1000.0,
-        "h": "2024-01-02", "i": "1:30", "j": "0x1F", "k": "12", "l": float("inf"),
+        "a": True,
+        "b": False,
+        "c": None,
+        "d": None,
+        "e": 12,
+        "f": -1.5,
+        "g": 1000.0,
+        "h": "2024-01-02",
+        "i": "1:30",
+        "j": "0x1F",
+        "k": "12",
+        "l": float("inf"),
     }
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import inspect
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import daily
 import pytest
@@ -13,13 +14,19 @@ import pytest
 from player.simulator.daily._client import CHANNEL_NOT_OPEN, EventHandler, FakeDaily
 from player.simulator.replica._rooms import RoomRegistry
 from player.transport import init_daily
-
 from room_support import silence
 
 init_daily(daily)  # once per process: a second Daily.init aborts the real module
 
 CALL_CLIENT_METHODS = [
-    "join", "leave", "release", "send_app_message", "participants", "inputs", "set_user_name", "update_inputs",
+    "join",
+    "leave",
+    "release",
+    "send_app_message",
+    "participants",
+    "inputs",
+    "set_user_name",
+    "update_inputs",
 ]
 
 
@@ -111,7 +118,7 @@ def test_joining_an_unknown_room_fails_like_daily(fake: Any) -> None:
     client = fake.CallClient(event_handler=Handler())
     client.join("local://echo-player/nowhere", completion=completion)
     assert done.wait(2.0)
-    (_, data, error), = got
+    ((_, data, error),) = got
     assert data is None and error.startswith("Connection(Api(RoomLookup(")
     time.sleep(0.05)
     assert states == ["joining", "leaving", "left"] and len(errors) == 1

@@ -8,11 +8,10 @@ import time
 import pytest
 
 from player import protocol
+from player.simulator import local_transport
 from player.simulator.replica._room import RoomSettings
 from player.simulator.replica._rooms import LOCAL_URL_PREFIX, RoomRegistry
-from player.simulator import local_transport
 from player.transport.base import REPLICA_JOINED, REPLICA_LEFT
-
 from room_support import ECHO_PERSONA, FAST, MIC_PERSONA, collect_until, local_room, next_event, silence, tone
 
 CID = "c-test"

@@ -12,7 +12,6 @@ import pytest
 from player import protocol
 from player.errors import ProtocolViolation
 from player.simulator.replica._protocol_check import Echo, Interrupt, ProtocolChecker
-
 from room_support import b64, tone
 
 CID = "c-check"

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 
 from player import protocol
 from player.errors import ProtocolViolation
+from player.simulator import local_transport
 from player.simulator.replica._room import LocalRoom, RoomSettings
 from player.transport import DailyTransport, error_of
-from player.simulator import local_transport
 from player.transport.base import REPLICA_JOINED, ROOM_ERROR
-
 from room_support import FAST, audio_chunks, b64, collect_until, local_room, next_event, tone
 
 CID = "c-test"

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from tavus_support import REPLICA, client, fake, isolated_env, ledger, make_settings  # noqa: F401
 
 from player.simulator.tavus_api._server import FakeTavus
-from player.tavus import AuthenticationError, BadRequestError, ConcurrencyLimitError, Ledger, NotFoundError, TavusClient, is_tagged, strip_tag
+from player.tavus import (
+    AuthenticationError,
+    BadRequestError,
+    ConcurrencyLimitError,
+    Ledger,
+    NotFoundError,
+    TavusClient,
+    is_tagged,
+    strip_tag,
+)
+from tavus_support import REPLICA, client, fake, isolated_env, ledger, make_settings  # noqa: F401
 
 # -- replicas -------------------------------------------------------------------------------
 
@@ -122,9 +131,7 @@ def test_deleting_a_live_conversation_ends_it(client: TavusClient, fake: FakeTav
     assert fake.state.live_count() == 0
 
 
-def test_test_mode_conversation_is_born_ended_and_not_ledgered(
-    client: TavusClient, fake: FakeTavus, ledger: Ledger
-) -> None:
+def test_test_mode_conversation_is_born_ended_and_not_ledgered(client: TavusClient, fake: FakeTavus, ledger: Ledger) -> None:
     persona = client.create_persona("P", replica_id=REPLICA)
     conv = client.create_conversation(persona.id, test_mode=True)
     assert conv.status == "ended"

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pytest
-from tavus_support import FAST_RETRY, REPLICA, client, fake, isolated_env, ledger, live_ids, make_settings  # noqa: F401
 
 from player.simulator.tavus_api._server import FakeTavus
 from player.tavus import Ledger, NetworkError, OutcomeUnknownError, RateLimitedError, RetryPolicy, ServerError, TavusClient, cleanup
+from tavus_support import FAST_RETRY, REPLICA, client, fake, isolated_env, ledger, live_ids, make_settings  # noqa: F401
 
 CONVERSATIONS = "/v2/conversations"
 
@@ -98,9 +99,7 @@ def test_connection_refused_is_a_network_error(ledger: Ledger) -> None:
 # -- creates whose outcome is unknown -------------------------------------------------------
 
 
-def test_lost_create_response_leaves_exactly_one_live_conversation(
-    client: TavusClient, fake: FakeTavus, ledger: Ledger
-) -> None:
+def test_lost_create_response_leaves_exactly_one_live_conversation(client: TavusClient, fake: FakeTavus, ledger: Ledger) -> None:
     persona = _persona(client)
     fake.faults.lose_response(1, path=CONVERSATIONS)
     conv = client.create_conversation(persona, name="Demo")
@@ -198,7 +197,7 @@ def test_rooms_open_on_create_and_close_on_end(ledger: Ledger) -> None:
         conv = client.create_conversation(persona.id, properties={"language": "english"})
         assert conv.url == f"http://127.0.0.1:9/rooms/{conv.id}"
         client.create_conversation(persona.id, test_mode=True)  # no room for test_mode
-        (cid, persona_seen, props), = rooms.opened
+        ((cid, persona_seen, props),) = rooms.opened
         assert cid == conv.id and persona_seen["persona_name"] == persona.name
         assert persona_seen["layers"] == {"tts": {"x": 1}} and props == {"language": "english"}
         client.end_conversation(conv.id)
@@ -206,9 +205,7 @@ def test_rooms_open_on_create_and_close_on_end(ledger: Ledger) -> None:
 
 
 def test_a_room_that_cannot_open_fails_the_create_cleanly(ledger: Ledger) -> None:
-    with FakeTavus(rooms=RecordingRooms(fail=True)) as server, TavusClient(
-        make_settings(server), ledger=ledger
-    ) as client:
+    with FakeTavus(rooms=RecordingRooms(fail=True)) as server, TavusClient(make_settings(server), ledger=ledger) as client:
         persona = client.create_persona("P", replica_id=REPLICA)
         with pytest.raises(ServerError):
             client.create_conversation(persona.id)

@@ -11,12 +11,26 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tavus_support import REPLICA, client, fake, isolated_env, ledger, make_settings  # noqa: F401
 
 from player.errors import UsageError
 from player.simulator.tavus_api._server import FakeTavus
-from player.tavus import ConfigurationError, Conversation, Ledger, LedgerEntry, LedgerError, Persona, Replica, TavusClient, TavusSettings, UnexpectedResponseError, default_ledger_path, is_tagged, strip_tag
+from player.tavus import (
+    ConfigurationError,
+    Conversation,
+    Ledger,
+    LedgerEntry,
+    LedgerError,
+    Persona,
+    Replica,
+    TavusClient,
+    TavusSettings,
+    UnexpectedResponseError,
+    default_ledger_path,
+    is_tagged,
+    strip_tag,
+)
 from player.tavus._models import make_tag
+from tavus_support import REPLICA, client, fake, isolated_env, ledger, make_settings  # noqa: F401
 
 # -- ledger ---------------------------------------------------------------------------------
 
@@ -167,9 +181,7 @@ def test_settings_repr_masks_the_key() -> None:
 
 
 def test_models_parse_both_vocabularies() -> None:
-    legacy = Persona.from_api(
-        {"persona_id": "p1", "persona_name": "A", "default_replica_id": "r1", "layers": {"tts": {}}}
-    )
+    legacy = Persona.from_api({"persona_id": "p1", "persona_name": "A", "default_replica_id": "r1", "layers": {"tts": {}}})
     pal = Persona.from_api({"pal_id": "p1", "pal_name": "A", "default_face_id": "r1", "layers": {"tts": {}}})
     assert legacy == pal
     assert Conversation.from_api({"conversation_id": "c", "pal_id": "p", "face_id": "r"}).replica_id == "r"

@@ -20,9 +20,15 @@ with FakeTavus() as server:  # no rooms: conversation_url is https://tavus.daily
     except SystemExit as exc:
         code = int(exc.code or 0)
     state = server.state
-    print(json.dumps({
-        "code": code,
-        "key": server.api_key,
-        "conversations": {cid: c["status"] for cid, c in state.conversations.items()},
-        "personas": list(state.personas),
-    }), file=sys.__stdout__, flush=True)
+    print(
+        json.dumps(
+            {
+                "code": code,
+                "key": server.api_key,
+                "conversations": {cid: c["status"] for cid, c in state.conversations.items()},
+                "personas": list(state.personas),
+            }
+        ),
+        file=sys.__stdout__,
+        flush=True,
+    )

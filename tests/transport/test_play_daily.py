@@ -39,7 +39,10 @@ def test_failed_daily_join_ends_the_conversation_and_exits_3(tmp_path: Path) -> 
     log, ledger = tmp_path / "run.jsonl", tmp_path / "ledger.json"
     proc = subprocess.run(
         [*prefix, sys.executable, str(HERE / "daily_offline_driver.py"), str(scenario), str(log), str(ledger)],
-        capture_output=True, text=True, timeout=120, cwd=HERE.parents[1],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=HERE.parents[1],
     )
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     err_lines = [line for line in proc.stderr.splitlines() if line.strip()]

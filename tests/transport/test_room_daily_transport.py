@@ -10,13 +10,12 @@ import pytest
 
 from player import protocol
 from player.errors import JoinError, PlaybackError, ProtocolViolation
+from player.simulator import local_transport
 from player.simulator.daily._client import FakeDaily
 from player.simulator.replica._room import RoomSettings
 from player.simulator.replica._rooms import LOCAL_URL_PREFIX
 from player.transport import DailyTransport, error_of, summarize_daily_error
-from player.simulator import local_transport
 from player.transport.base import REPLICA_JOINED, ROOM_ERROR, RoomEvent
-
 from room_support import audio_chunks, local_room, next_event, tone
 
 CID = "c-test"

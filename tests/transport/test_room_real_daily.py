@@ -16,7 +16,6 @@ from player import protocol
 from player.errors import JoinError
 from player.transport import DailyTransport, init_daily
 from player.transport.base import ROOM_ERROR
-
 from room_support import silence
 
 init_daily(daily)
@@ -40,7 +39,7 @@ async def _join_error(url: str) -> tuple[str, float, list[str]]:
 @pytest.mark.parametrize(
     "url, expected",
     [
-        ("not a url", 'could not join not a url: not a valid room URL (not a url)'),
+        ("not a url", "could not join not a url: not a valid room URL (not a url)"),
         ("local://echo-player/c1", "could not join local://echo-player/c1: not a valid room URL"),
     ],
 )

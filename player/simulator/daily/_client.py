@@ -20,11 +20,12 @@ import threading
 import time
 import traceback
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
-from ._audio import CustomAudioSource, CustomAudioTrack
 from ..replica import RoomRegistry
+from ._audio import CustomAudioSource, CustomAudioTrack
 
 __all__ = ["FakeDaily", "LogLevel", "EventHandler", "CHANNEL_NOT_OPEN"]
 

@@ -11,7 +11,20 @@ from ._rooms import LOCAL_URL_PREFIX, RoomRegistry, is_local_url
 from ._voice_activity import VoiceActivity, voiced_spans
 
 __all__ = [
-    "RoomRegistry", "RoomSettings", "LocalRoom", "RoomClient", "LOCAL_URL_PREFIX", "is_local_url",
-    "Replica", "ReplicaSink", "Utterance", "ProtocolChecker", "Echo", "Interrupt", "SAMPLE_RATES",
-    "DEFAULT_SAMPLE_RATE", "VoiceActivity", "voiced_spans",
+    "RoomRegistry",
+    "RoomSettings",
+    "LocalRoom",
+    "RoomClient",
+    "LOCAL_URL_PREFIX",
+    "is_local_url",
+    "Replica",
+    "ReplicaSink",
+    "Utterance",
+    "ProtocolChecker",
+    "Echo",
+    "Interrupt",
+    "SAMPLE_RATES",
+    "DEFAULT_SAMPLE_RATE",
+    "VoiceActivity",
+    "voiced_spans",
 ]

@@ -13,15 +13,15 @@ import itertools
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ... import protocol
 from ...errors import ProtocolViolation
 from ...plan import speech_seconds
-
-from ._voice_activity import VoiceActivity
 from ._protocol_check import Echo, Interrupt, ProtocolChecker
+from ._voice_activity import VoiceActivity
 
 if TYPE_CHECKING:
     from ._room import RoomSettings

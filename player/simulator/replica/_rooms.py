@@ -8,7 +8,8 @@ real transport by mistake fails at once.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from ._room import LocalRoom, RoomSettings
 

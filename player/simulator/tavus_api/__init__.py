@@ -7,5 +7,4 @@ from ._faults import Fault, Faults
 from ._server import CONCURRENCY_MESSAGE, FakeTavus, RoomProvider
 from ._state import STOCK_REPLICAS, FakeState, HttpError
 
-__all__ = ["FakeTavus", "FakeState", "Fault", "Faults", "RoomProvider", "STOCK_REPLICAS", "CONCURRENCY_MESSAGE",
-           "HttpError"]
+__all__ = ["FakeTavus", "FakeState", "Fault", "Faults", "RoomProvider", "STOCK_REPLICAS", "CONCURRENCY_MESSAGE", "HttpError"]

@@ -4,8 +4,9 @@ lost after the request was handled, and delays. The server's request handler app
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 __all__ = ["Fault", "Faults"]
 
@@ -34,13 +35,21 @@ class Faults:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
 
-    def fail(self, times: int = 1, *, status: int = 500, message: str = "Internal Server Error",
-             method: str | None = None, path: str | None = None) -> None:
+    def fail(
+        self,
+        times: int = 1,
+        *,
+        status: int = 500,
+        message: str = "Internal Server Error",
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
         """Answer `status` (a 5xx by default) with `{"error": message}` for `times` calls."""
         self._add(Fault("status", times, method, path, status, {"error": message}))
 
-    def rate_limit(self, times: int = 1, *, retry_after: float | str | None = 1,
-                   method: str | None = None, path: str | None = None) -> None:
+    def rate_limit(
+        self, times: int = 1, *, retry_after: float | str | None = 1, method: str | None = None, path: str | None = None
+    ) -> None:
         """429 with `Retry-After` (seconds, or None to omit it)."""
         ra = None if retry_after is None else (retry_after if isinstance(retry_after, str) else f"{retry_after:g}")
         self._add(Fault("status", times, method, path, 429, {"message": "Too Many Requests"}, ra))
@@ -53,8 +62,7 @@ class Faults:
         """Handle the request (a create succeeds), then close the connection unanswered."""
         self._add(Fault("lose", times, method, path))
 
-    def delay(self, seconds: float, times: int = 1, *, after: bool = False,
-              method: str | None = None, path: str | None = None) -> None:
+    def delay(self, seconds: float, times: int = 1, *, after: bool = False, method: str | None = None, path: str | None = None) -> None:
         """Hold the request `seconds` before handling it, or (after=True) handle it at once and
         hold the answer: a client timing out then faces a create whose outcome is unknown."""
         self._add(Fault("delay", times, method, path, seconds=seconds, after=after))

@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 import logging
 import socket
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from ._state import HttpError

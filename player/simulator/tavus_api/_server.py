@@ -22,8 +22,9 @@ import logging
 import re
 import secrets
 import threading
+from collections.abc import Iterable, Mapping
 from http.server import ThreadingHTTPServer
-from typing import Any, Iterable, Mapping, Protocol
+from typing import Any, Protocol
 
 from ._faults import Faults
 from ._http import RequestHandler
@@ -103,8 +104,7 @@ class FakeTavus:
             server.fake = self  # type: ignore[attr-defined]
             self._server = server
             self._stopping.clear()
-            self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name="fake-tavus", daemon=True)
+            self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-tavus", daemon=True)
             self._thread.start()
         return self
 
@@ -133,7 +133,7 @@ class FakeTavus:
         if self._server is None:
             raise RuntimeError("FakeTavus is not started")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def end(self, conversation_id: str) -> None:
         """End a conversation from Tavus's side, as a timeout would (closes its room)."""
@@ -172,10 +172,16 @@ class FakeTavus:
                 self.state.check_replica(replica, replica_field)
             pid = "p" + secrets.token_hex(5)
             now = timestamp()
-            self.state.personas[pid] = {"id": pid, "name": name, "pipeline_mode": mode, "layers": layers,
-                                        "default_replica_id": replica, "created_at": now, "updated_at": now}
-        return 200, {"pal_id" if pals else "persona_id": pid, "pal_name" if pals else "persona_name": name,
-                     "created_at": now}
+            self.state.personas[pid] = {
+                "id": pid,
+                "name": name,
+                "pipeline_mode": mode,
+                "layers": layers,
+                "default_replica_id": replica,
+                "created_at": now,
+                "updated_at": now,
+            }
+        return 200, {"pal_id" if pals else "persona_id": pid, "pal_name" if pals else "persona_name": name, "created_at": now}
 
     def _list_personas(self, p: _Params, query: _Query, _b: Any) -> _Answer:
         with self.state.lock:
@@ -215,11 +221,21 @@ class FakeTavus:
                 raise HttpError(400, {"message": CONCURRENCY_MESSAGE})
             cid = "c" + secrets.token_hex(5)
             now = timestamp()
-            conv = {"id": cid, "name": body.get("conversation_name") or f"New Conversation {cid}",
-                    "url": f"https://tavus.daily.co/{cid}", "status": "ended" if test_mode else "active",
-                    "test_mode": test_mode, "callback_url": body.get("callback_url"), "persona_id": persona_id,
-                    "replica_id": replica, "properties": props, "vocab": vocab, "created_at": now, "updated_at": now,
-                    "meeting_token": secrets.token_urlsafe(16) if body.get("require_auth") else None}
+            conv = {
+                "id": cid,
+                "name": body.get("conversation_name") or f"New Conversation {cid}",
+                "url": f"https://tavus.daily.co/{cid}",
+                "status": "ended" if test_mode else "active",
+                "test_mode": test_mode,
+                "callback_url": body.get("callback_url"),
+                "persona_id": persona_id,
+                "replica_id": replica,
+                "properties": props,
+                "vocab": vocab,
+                "created_at": now,
+                "updated_at": now,
+                "meeting_token": secrets.token_urlsafe(16) if body.get("require_auth") else None,
+            }
             self.state.conversations[cid] = conv  # holds its concurrency slot while the room opens
             persona_view = self.state.persona_view(persona, "personas") if persona else {}
         if not test_mode and self.rooms is not None:
@@ -240,14 +256,17 @@ class FakeTavus:
             timer.start()
         with self.state.lock:
             view = self.state.conversation_view(conv)
-        return 200, {k: view[k] for k in ("conversation_id", "conversation_name", "conversation_url", "status",
-                                          "callback_url", "created_at", "meeting_token") if k in view}
+        return 200, {
+            k: view[k]
+            for k in ("conversation_id", "conversation_name", "conversation_url", "status", "callback_url", "created_at", "meeting_token")
+            if k in view
+        }
 
     def _list_conversations(self, _p: _Params, query: _Query, _b: Any) -> _Answer:
-        status = (query.get("status") or [None])[0]
+        statuses = query.get("status")
+        status = statuses[0] if statuses else None
         with self.state.lock:
-            views = [self.state.conversation_view(c) for c in self.state.conversations.values()
-                     if status is None or c["status"] == status]
+            views = [self.state.conversation_view(c) for c in self.state.conversations.values() if status is None or c["status"] == status]
         return 200, page(views, query)
 
     def _get_conversation(self, p: _Params, _q: _Query, _b: Any) -> _Answer:

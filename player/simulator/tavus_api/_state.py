@@ -8,8 +8,9 @@ lists `{"data": [...], "total_count": n}`.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 __all__ = ["STOCK_REPLICAS", "FakeState", "HttpError", "bad_request", "page", "timestamp"]
 
