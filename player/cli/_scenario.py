@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from ..plan import Plan, check_file
+if TYPE_CHECKING:
+    from ..plan import Plan
 
 __all__ = ["load_checked"]
 
 
 def load_checked(file: str, vars: dict[str, str], *, fmt: str = "text") -> Plan | None:
     """The plan of FILE (the one validation built), or None after printing why it is invalid."""
+    from ..plan import check_file  # deferred: `echo-player --help` loads no model or plan
     from ..scenario import render_json, render_text
 
     result = check_file(file, vars=vars)
