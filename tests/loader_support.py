@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import textwrap
+import threading
 import wave
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from player.plan._validate import validate_file
 from player.scenario._model import Diagnostic
+
+T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "scenarios"
@@ -71,3 +76,30 @@ def where(diagnostics: Sequence[Diagnostic]) -> list[tuple[int, int, str]]:
 def only(diagnostics: Sequence[Diagnostic]) -> Diagnostic:
     assert len(diagnostics) == 1, "\n".join(map(str, diagnostics))
     return diagnostics[0]
+
+
+def finishes(action: Callable[[], T], *fifos: Path, timeout: float = 20.0) -> T:
+    """action() run on a thread; if it is still running after `timeout` (blocked opening one of
+    the named pipes), the pipes are opened for writing to release it and the test fails, so a
+    regression fails instead of hanging the suite."""
+    box: list[object] = []
+
+    def run() -> None:
+        try:
+            box.append(("ok", action()))
+        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+            box.append(("raised", exc))
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        for fifo in fifos:
+            with contextlib.suppress(OSError):
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(timeout)
+        raise AssertionError(f"still running after {timeout:g}s: blocked on a named pipe")
+    kind, value = box[0]  # type: ignore[misc]
+    if kind == "raised":
+        raise value  # type: ignore[misc]
+    return value  # type: ignore[return-value]

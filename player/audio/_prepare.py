@@ -12,6 +12,7 @@ import base64
 import math
 import os
 import shutil
+import stat
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -40,6 +41,7 @@ _HINT_FFMPEG = (
     "package manager (apt install ffmpeg, brew install ffmpeg, winget install ffmpeg)"
 )
 _HINT_WAV = "re-export it as PCM WAV, or check the file was copied completely"
+_HINT_REFUSED = "re-export it as 16-bit PCM WAV, mono or stereo (the replica hears mono)"
 _HINT_DECODE = "check it is a whole MP3, OGG, M4A, FLAC or WAV file; `ffmpeg -i FILE` says more"
 _HINT_EMPTY = "re-export or re-copy the clip"
 _HINT_TRIM = "`from` and `to` are seconds into the clip, with from < to"
@@ -231,8 +233,12 @@ def _no_samples(path: Path) -> AudioError:
 
 
 def _open(path: Path) -> tuple[BinaryIO, os.stat_result]:
+    """The open clip and its stat, refusing anything but a regular file before opening it (a
+    named pipe blocks the open until a writer comes; ffmpeg would wait on it too) and again on
+    the descriptor, which O_NONBLOCK keeps from blocking if the path was swapped in between."""
     try:
-        f = open(path, "rb")
+        _require_regular(path, os.stat(path).st_mode)
+        f = open(path, "rb", opener=_nonblocking)
     except FileNotFoundError:
         hint = "check the path; a relative one is resolved from the scenario's folder"
         raise _error(path, "audio file not found", hint) from None
@@ -245,10 +251,27 @@ def _open(path: Path) -> tuple[BinaryIO, os.stat_result]:
         what = f"cannot read audio file: {exc.strerror or exc}"
         raise _error(path, what, "check the path and the disk") from None
     st = os.fstat(f.fileno())
+    if not stat.S_ISREG(st.st_mode):
+        f.close()
+        _require_regular(path, st.st_mode)
     if st.st_size == 0:
         f.close()
         raise _error(path, "audio file is empty (0 bytes)", _HINT_EMPTY)
     return f, st
+
+
+def _nonblocking(file: str, flags: int) -> int:
+    return os.open(file, flags | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+
+
+def _require_regular(path: Path, mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError
+    kind = {stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device"}
+    what = kind.get(stat.S_IFMT(mode), "a special file")
+    raise _error(path, f"is {what}, not a regular file", "name a regular audio file; echo-player reads no pipes or devices")
 
 
 def _native_layout(path: Path, f: BinaryIO, size: int) -> tuple[_riff.WavLayout | None, str]:
@@ -263,6 +286,8 @@ def _native_layout(path: Path, f: BinaryIO, size: int) -> tuple[_riff.WavLayout 
     except _riff.WavError as exc:
         if exc.unsupported:
             return None, f"{exc} WAV"
+        if exc.refused:
+            raise _error(path, f"unsupported WAV file: {exc}", _HINT_REFUSED) from None
         raise _error(path, f"not a valid WAV file ({exc})", _HINT_WAV) from None
 
 

@@ -96,6 +96,9 @@ def id_suffix(iteration: tuple[int, ...]) -> str:
 class Builder:
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics = diagnostics
+        # The scenario's folder (symlink-free) and how messages name it: `play` stays inside it,
+        # as `include` does. None: no such limit (a builder used on its own).
+        self.root: tuple[Path, str] | None = None
 
     def error(self, pos: Pos, message: str, hint: str | None = None, code: str = "invalid") -> None:
         self.diagnostics.append(Diagnostic(pos, message, hint, code=code))
@@ -218,6 +221,15 @@ def _play(b: Builder, f: Frame, path: Path_, raw: Mapping[str, Any], common: dic
     resolved = safe_resolve(f.base / source)
     if resolved is None:
         b.error(f.doc.pos(path + ("play",)), f"'{source}' is not a usable file path", code="audio")
+    elif b.root is not None and not resolved.is_relative_to(b.root[0]):
+        # Never opened (check_scenario probes only what is inside): `play: /etc/shadow` must not
+        # reach ffmpeg, nor a scenario someone sent you read your files into a conversation.
+        b.error(
+            f.doc.pos(path + ("play",)),
+            f"play '{source}' is outside the scenario's folder",
+            f"audio files must be under {b.root[1]}/",
+            code="audio",
+        )
     options = {k: b.option(f, path, raw, k) for k in ("wait", "sample_rate", "chunk", "lead", "max_message_bytes")}
     return Play(
         path=resolved or f.base / source, source=source, start=start, end=end, gain_db=float(raw.get("gain_db", 0.0)), **options, **common

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from .. import protocol
 from ..errors import AudioError
+from ._build import safe_resolve
 from ._model import Diagnostic, Play, Say, Scenario, Send, Step
 from ._schema_messages import did_you_mean
 
@@ -28,7 +29,7 @@ _Probed = Mapping[Path, "AudioInfo | AudioError"]  # each play step's file: its 
 def check_scenario(scenario: Scenario) -> list[Diagnostic]:
     """Errors and warnings of the resolved scenario. The estimated length is the plan's to
     check (player.plan.validate_file builds the plan once, after these pass)."""
-    probed = _probe(scenario.steps)  # each audio file once, for all its play steps
+    probed = _probe(scenario)  # each audio file once, for all its play steps
     return [*_at_refs(scenario.steps), *_microphone(scenario), *_sizes(scenario), *_audio(scenario.steps, probed), *_sends(scenario.steps)]
 
 
@@ -121,8 +122,12 @@ def _chunk_hint(rate: int, limit: int) -> str:
     return f"use chunk: {best}ms or less, or raise max_message_bytes" if best >= 10 else "raise max_message_bytes"
 
 
-def _probe(steps: tuple[Step, ...]) -> _Probed:
-    paths = dict.fromkeys(s.path for s in steps if isinstance(s, Play))
+def _probe(scenario: Scenario) -> _Probed:
+    """Every play step's file inside the scenario's folder; one outside it was refused where
+    the step was built and is never opened."""
+    root = safe_resolve(scenario.path)
+    inside = (lambda p: True) if root is None else (lambda p: p.is_relative_to(root.parent))
+    paths = dict.fromkeys(s.path for s in scenario.steps if isinstance(s, Play) and inside(s.path))
     if not paths:
         return {}
     from .. import audio  # deferred: text-only scenarios never import the audio stack
@@ -152,7 +157,9 @@ def _audio(steps: tuple[Step, ...], probed: _Probed) -> Iterable[Diagnostic]:
     for step in steps:
         if not isinstance(step, Play):
             continue
-        info = probed[step.path]
+        info = probed.get(step.path)
+        if info is None:  # outside the scenario's folder: already reported
+            continue
         if isinstance(info, AudioError):
             yield _audio_error(step, info)
             continue

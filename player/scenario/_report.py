@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 import click
@@ -67,6 +68,8 @@ def _source_line(file: str, line: int) -> str | None:
     try:
         stat = Path(file).stat()
     except (OSError, ValueError):
+        return None
+    if not S_ISREG(stat.st_mode):  # a named pipe would block the read: no excerpt for it
         return None
     lines = _source_lines(file, stat.st_mtime_ns, stat.st_size)
     if lines is None or not 0 < line <= len(lines):

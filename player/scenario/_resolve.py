@@ -56,6 +56,7 @@ class _Resolver:
         if doc is None or top is None:
             return None, self.diagnostics
         self.root, data = top.parent, doc.data
+        self.builder.root = (self.root, os.path.dirname(display) or ".")
         scope = _own_vars(data) | self.cli_vars
         frame = Frame(doc, top.parent, scope, self.builder.defaults(doc, data.get("defaults"), DEFAULTS))
         conversation = self.builder.conversation(frame, data.get("conversation"))

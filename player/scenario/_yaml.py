@@ -9,11 +9,13 @@ with a hint instead of silently reading 90).
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -47,6 +49,7 @@ _SPECIAL = {".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf"),
 _TAGGED: dict[str, type | tuple[type, ...]] = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}
 _BOMS = {b"\xff\xfe": "UTF-16", b"\xfe\xff": "UTF-16", b"\x00\x00\xfe\xff": "UTF-32"}
 PathKey = Sequence["str | int"]
+_SPECIAL_FILES = {stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device"}
 
 
 class SourceError(Exception):
@@ -108,9 +111,10 @@ class Document:
 
 
 def read_source(path: Path) -> bytes:
-    """The file's bytes, refusing what is too large to load safely."""
+    """The file's bytes, refusing what is too large to load safely and anything that is not a
+    regular file: a named pipe or a device would block the read (or never end)."""
     try:
-        with path.open("rb") as handle:
+        with _open_regular(path) as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise SourceError("no such file") from None
@@ -123,6 +127,29 @@ def read_source(path: Path) -> bytes:
     if len(data) > MAX_FILE_BYTES:
         raise SourceError(f"file is larger than {MAX_FILE_BYTES // 1024} KiB", "split it with `include`")
     return data
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """Open for reading only if it is a regular file. Checked before opening (opening a FIFO
+    blocks until a writer comes) and again on the open descriptor, which O_NONBLOCK keeps from
+    blocking, in case the path was swapped in between."""
+    _require_regular(os.stat(path).st_mode)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        _require_regular(os.fstat(fd).st_mode)
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
+def _require_regular(mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError
+    what = _SPECIAL_FILES.get(stat.S_IFMT(mode), "a special file")
+    raise SourceError(f"is {what}, not a regular file", "name a regular file; echo-player reads no pipes or devices")
 
 
 def parse_yaml(source: bytes | str, file: str) -> Document:

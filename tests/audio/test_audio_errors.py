@@ -193,3 +193,96 @@ def test_clip_duration_refuses_what_prepare_refuses() -> None:
 def test_gain_must_be_finite(tmp_path: Path) -> None:
     path = write_wav(tmp_path / "one.wav", b"\1\0" * 240)
     refused(lambda: prepare(path, sample_rate=24000, gain_db=float("inf")), "gain_db", "finite")
+
+
+def wav_bytes(
+    data: bytes,
+    *,
+    channels: int = 1,
+    rate: int = 24000,
+    bits: int = 16,
+    block_align: int | None = None,
+    data_size: int | None = None,
+    riff_size: int | None = None,
+) -> bytes:
+    """A PCM WAV written by hand, so its header can say what no writer would."""
+    align = block_align if block_align is not None else channels * bits // 8 or 1
+    fmt = struct.pack("<HHIIHH", 1, channels, rate, (rate * align) & 0xFFFFFFFF, align, bits)
+    chunks = b"fmt " + struct.pack("<I", 16) + fmt + b"data" + struct.pack("<I", len(data) if data_size is None else data_size) + data
+    size = 4 + len(chunks) if riff_size is None else riff_size
+    return b"RIFF" + struct.pack("<I", size) + b"WAVE" + chunks
+
+
+@pytest.mark.parametrize("act", BOTH, ids=IDS)
+def test_a_header_claiming_4_gb_in_a_4_8_kb_file(tmp_path: Path, act: Action) -> None:
+    path = tmp_path / "liar.wav"
+    path.write_bytes(wav_bytes(bytes(4800), data_size=0xFFFFFF00))
+    refused(lambda: act(path), str(path), "not a valid WAV file", "the header says 4.0 GiB of audio but the file holds 4.7 KiB")
+
+
+@pytest.mark.parametrize("act", BOTH, ids=IDS)
+def test_a_data_size_of_all_ones_is_unknown_only_when_the_riff_size_is_too(tmp_path: Path, act: Action) -> None:
+    # ffmpeg writing to a pipe leaves both sizes at 0xFFFFFFFF: that file plays to its end ...
+    path = tmp_path / "streamed.wav"
+    path.write_bytes(wav_bytes(bytes(4800), data_size=0xFFFFFFFF, riff_size=0xFFFFFFFF))
+    if act is probe:
+        assert probe(path).duration == 0.1
+    else:
+        assert len(prepare(path, sample_rate=24000)) == 4800
+    # ... but a real RIFF size beside it makes the data size a lie.
+    path.write_bytes(wav_bytes(bytes(4800), data_size=0xFFFFFFFF))
+    refused(lambda: act(path), str(path), "the header says 4.0 GiB of audio")
+
+
+def test_ffmpegs_own_streamed_wav_is_read(tmp_path: Path) -> None:
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    cmd = [exe, "-loglevel", "error", "-f", "lavfi", "-i", "sine=d=0.25:r=24000", "-f", "wav", "pipe:1"]
+    path = tmp_path / "piped.wav"
+    path.write_bytes(subprocess.run(cmd, check=True, capture_output=True).stdout)
+    assert path.read_bytes()[4:8] == b"\xff\xff\xff\xff"  # what the test is about
+    assert probe(path).duration == 0.25
+
+
+@pytest.mark.parametrize("act", BOTH, ids=IDS)
+def test_a_cut_off_wav_is_refused_not_played_short(tmp_path: Path, act: Action) -> None:
+    path = write_wav(tmp_path / "cut.wav", b"\1\0" * 24000)
+    path.write_bytes(path.read_bytes()[: 44 + 24000])
+    refused(lambda: act(path), str(path), "the header says 46.9 KiB of audio but the file holds 23.4 KiB")
+
+
+@pytest.mark.parametrize("act", BOTH, ids=IDS)
+@pytest.mark.parametrize(
+    ("header", "words"),
+    [
+        ({"bits": 7}, ["unsupported WAV file: 7-bit samples (8, 16, 24 and 32-bit PCM are supported)"]),
+        ({"bits": 12, "block_align": 2}, ["unsupported WAV file: 12-bit samples"]),
+        ({"channels": 1000}, ["unsupported WAV file: 1000 channels (at most 64 are supported)"]),
+        ({"rate": 3}, ["unsupported WAV file: a sample rate of 3 Hz"]),
+        ({"rate": 4_000_000_000}, ["unsupported WAV file: a sample rate of 4000000000 Hz"]),
+        ({"block_align": 4}, ["not a valid WAV file", "frames of 4 bytes, but 1 channel of 16-bit samples make 2-byte frames"]),
+    ],
+)
+def test_impossible_or_unsupported_headers(tmp_path: Path, act: Action, header: dict[str, int], words: list[str]) -> None:
+    path = tmp_path / "odd.wav"
+    path.write_bytes(wav_bytes(bytes(4800), **header))
+    refused(lambda: act(path), str(path), *words)
+
+
+def test_a_1000_channel_float_wav_is_refused_before_ffmpeg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(player.audio._prepare, "find_ffmpeg", lambda: pytest.fail("ffmpeg was asked"))
+    fmt = struct.pack("<HHIIHH", 3, 1000, 24000, 96_000_000, 4000, 32)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", 16) + fmt + b"data" + struct.pack("<I", 4000) + bytes(4000)
+    path = tmp_path / "float.wav"
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    refused(lambda: probe(path), str(path), "1000 channels")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize("act", BOTH, ids=IDS)
+@pytest.mark.parametrize("name", ["live.wav", "live.mp3"])
+def test_a_named_pipe_is_refused_before_it_is_opened(tmp_path: Path, act: Action, name: str) -> None:
+    from loader_support import finishes
+
+    pipe = tmp_path / name
+    os.mkfifo(pipe)
+    refused(lambda: finishes(lambda: act(pipe), pipe), str(pipe), "is a named pipe, not a regular file")
