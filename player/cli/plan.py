@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..exitcodes import ExitCode
-from ._common import parse_vars, var_option
+from ._common import parse_vars, strict_option, var_option
 from ._scenario import load_checked
 
 
@@ -13,11 +13,12 @@ from ._scenario import load_checked
 @click.argument("file", type=click.Path(dir_okay=False))
 @var_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def plan_command(file: str, var_pairs: tuple[str, ...], fmt: str) -> ExitCode:
+@strict_option
+def plan_command(file: str, var_pairs: tuple[str, ...], fmt: str, strict: bool) -> ExitCode:
     """Print the resolved steps of FILE with estimated start, length, messages and bytes."""
     from ..plan import plan_json, plan_text
 
-    plan = load_checked(file, parse_vars(var_pairs), fmt=fmt)
+    plan = load_checked(file, parse_vars(var_pairs), fmt=fmt, strict=strict)
     if plan is None:
         return ExitCode.INVALID
     click.echo(plan_json(plan) if fmt == "json" else plan_text(plan))

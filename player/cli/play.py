@@ -9,7 +9,7 @@ import click
 
 from ..errors import UsageError
 from ..exitcodes import ExitCode
-from ._common import parse_vars, var_option
+from ._common import no_such_step, parse_vars, strict_option, var_option
 from ._scenario import load_checked
 from ._tavus_options import tavus_options
 
@@ -17,6 +17,7 @@ from ._tavus_options import tavus_options
 @click.command("play")
 @click.argument("file", type=click.Path(dir_okay=False))
 @var_option
+@strict_option
 @click.option("--local", is_flag=True, help="Play on the built-in local replica even if TAVUS_API_KEY is set.")
 @click.option("--from", "from_id", metavar="ID", help="Start at the step with this id.")
 @click.option(
@@ -32,6 +33,7 @@ from ._tavus_options import tavus_options
 def play_command(
     file: str,
     var_pairs: tuple[str, ...],
+    strict: bool,
     local: bool,
     from_id: str | None,
     speed: float,
@@ -41,14 +43,14 @@ def play_command(
     api: str | None,
 ) -> ExitCode:
     """Play FILE into a new Tavus echo conversation (or the local replica)."""
-    plan = load_checked(file, parse_vars(var_pairs))
+    plan = load_checked(file, parse_vars(var_pairs), strict=strict)
     if plan is None:
         return ExitCode.INVALID
     start_index = 0
     if from_id is not None:
         index = plan.index_of(from_id)
         if index is None:
-            raise UsageError(f"--from: no step with id '{from_id}' in {file}")
+            raise no_such_step("--from", from_id, [p.step.id for p in plan.steps], file)
         start_index = index
     use_local = local or not (os.environ.get("TAVUS_API_KEY") or api_key_file)
     if speed != 1.0 and not use_local:

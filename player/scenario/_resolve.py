@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,12 +19,15 @@ from typing import Any
 from ._build import DEFAULTS, Builder, Frame, id_suffix, safe_resolve, stringify
 from ._model import Defaults, Diagnostic, Pos, Scenario, Step
 from ._schema import check_document, prune
+from ._schema_messages import did_you_mean
 from ._yaml import Document, SourceError, YamlError, parse_yaml, read_source
 
 __all__ = ["resolve_file", "MAX_STEPS", "MAX_INCLUDE_DEPTH"]
 
 MAX_STEPS = 20_000  # after expanding repeat and include
 MAX_INCLUDE_DEPTH = 16
+_REFERENCE = re.compile(r"(?<!\$)\$\{([A-Za-z0-9_-]+)\}")  # `${name}`, not `$${literal}`
+_LISTED = 10  # variable names a hint lists
 
 
 def resolve_file(path: str | Path, *, vars: Mapping[str, str] | None = None) -> tuple[Scenario | None, list[Diagnostic]]:
@@ -48,6 +52,7 @@ class _Resolver:
         self.root = Path("/")
         self.pending_at: list[tuple[int, tuple[int, ...]]] = []
         self.full = False
+        self.declared: set[str] = set()  # every `vars:` name, in any file or include step
 
     def run(self) -> tuple[Scenario | None, list[Diagnostic]]:
         display = str(self.path)
@@ -63,8 +68,10 @@ class _Resolver:
         name = self.builder.text(frame, ("name",), data["name"]) if "name" in data else _default_name(self.path)
         self.files.append(top)
         self.stack.append((top, display))
+        self.declared.update(data.get("vars", {}))
         self._walk(frame, ("steps",), data["steps"])
         self._rewrite_at_refs()
+        self._unused_cli_vars(doc)
         scenario = Scenario(
             path=self.path,
             name=name,
@@ -165,6 +172,7 @@ class _Resolver:
         if doc is None:
             return
         passed = {k: self.builder.text(frame, here + ("vars", k), stringify(v)) for k, v in raw.get("vars", {}).items()}
+        self.declared.update(passed, doc.data.get("vars", {}))
         defaults = self.builder.defaults(doc, doc.data.get("defaults"), frame.defaults)
         site = frame.doc.key_pos(here + ("include",))
         child = Frame(doc, target.parent, _own_vars(doc.data) | dict(frame.scope) | passed, defaults, frame.via + (site,), frame.iteration)
@@ -173,6 +181,28 @@ class _Resolver:
         self.stack.append((target, display))
         self._walk(child, ("steps",), doc.data["steps"])
         self.stack.pop()
+
+    def _unused_cli_vars(self, top: Document) -> None:
+        """A `--var` no file declares or refers to is a typo until shown otherwise: warn (an
+        error with --strict). References are read from the text, so a `${name}` in a step the
+        schema refused still counts."""
+        unknown = [name for name in self.cli_vars if name not in self.declared]
+        if not unknown:
+            return
+        known = set(self.declared)
+        for doc in self.docs.values():
+            if doc is not None:
+                known.update(m.group(1) for m in _REFERENCE.finditer(doc.text))
+        names = sorted(known)
+        listed = ", ".join(names[:_LISTED]) + (f" and {len(names) - _LISTED} more" if len(names) > _LISTED else "")
+        where = top.key_pos(("vars",)) if "vars" in top.data else Pos(top.file, 1, 1)
+        for name in unknown:
+            if name in known:
+                continue
+            hint = did_you_mean(name, names) or (f"its variables are {listed}" if names else "it uses no variables")
+            self.diagnostics.append(
+                Diagnostic(where, f"--var {name} is not a variable of this scenario", hint, severity="warning", code="var")
+            )
 
     def _rewrite_at_refs(self) -> None:
         """Inside a repeat, `at: x+1s` means the `x` of the same iteration when there is one."""
