@@ -20,6 +20,9 @@ __all__ = ["render_text", "render_json", "render_github", "diagnostic_dict", "su
 
 _TOKEN = re.compile(r"\$\{[^}]*\}?|\"(?:[^\"\\]|\\.)*\"?|'(?:[^']|'')*'?|[^\s:,\[\]{}#]+")
 _MAX_SOURCE = 2 * 1024 * 1024
+EXCERPT_WIDTH = 120  # columns of the source line shown around the caret
+_MAX_MESSAGE = 300  # characters of a message or hint in text and GitHub output
+_BEFORE_CARET = 40  # of them, before it: enough to see the key the value belongs to
 
 
 def render_text(diagnostics: Iterable[Diagnostic], *, color: bool = False) -> str:
@@ -32,7 +35,8 @@ def _block(d: Diagnostic, color: bool) -> str:
         return click.style(text, **kw) if color else text
 
     tone = "red" if d.severity == "error" else "yellow"
-    lines = [f"{style(str(d.pos), bold=True)}: {style(d.severity, fg=tone, bold=True)}: {style(d.message, bold=True)}"]
+    message, hint = _clip(d.message), _clip(d.hint) if d.hint else None
+    lines = [f"{style(str(d.pos), bold=True)}: {style(d.severity, fg=tone, bold=True)}: {style(message, bold=True)}"]
     source = _source_line(d.pos.file, d.pos.line)
     if source is not None:
         number = str(d.pos.line)
@@ -41,16 +45,39 @@ def _block(d: Diagnostic, color: bool) -> str:
         col = min(max(d.pos.col, 1), len(shown) + 1)
         match = _TOKEN.match(shown, col - 1)
         width = max(1, len(match.group(0)) if match else 1)
+        shown, offset, width = _window(shown, col - 1, width)
         lines += [
             style(f" {pad} |", fg="blue"),
             style(f" {number} |", fg="blue") + f" {shown}",
-            style(f" {pad} |", fg="blue") + " " * col + style("^" * width, fg=tone, bold=True),
+            style(f" {pad} |", fg="blue") + " " * (offset + 1) + style("^" * width, fg=tone, bold=True),
         ]
-        if d.hint:
-            lines.append(style(f" {pad} = ", fg="blue") + f"hint: {d.hint}")
-    elif d.hint:
-        lines.append(f"  = hint: {d.hint}")
+        if hint:
+            lines.append(style(f" {pad} = ", fg="blue") + f"hint: {hint}")
+    elif hint:
+        lines.append(f"  = hint: {hint}")
     return "\n".join(lines) + "\n\n"
+
+
+def _clip(text: str) -> str:
+    """A message or hint quoting a huge value (a 100,000-character key) keeps its start and its
+    end, which say what is wrong; JSON output keeps the whole text."""
+    if len(text) <= _MAX_MESSAGE:
+        return text
+    return text[: _MAX_MESSAGE * 2 // 3] + "…" + text[-(_MAX_MESSAGE // 3) :]
+
+
+def _window(line: str, at: int, width: int) -> tuple[str, int, int]:
+    """At most EXCERPT_WIDTH columns of `line` around column `at` (0-based), each cut marked
+    with `…`, and where the caret and its width fall in what is shown. A minified or generated
+    line of 100,000 characters must not print 200 KB (the line and its caret)."""
+    if len(line) <= EXCERPT_WIDTH:
+        return line, at, width
+    start = max(0, at - _BEFORE_CARET)
+    end = min(len(line), start + EXCERPT_WIDTH)
+    start = max(0, end - EXCERPT_WIDTH)
+    head = "…" if start > 0 else ""
+    tail = "…" if end < len(line) else ""
+    return head + line[start:end] + tail, len(head) + at - start, max(1, min(width, end - at))
 
 
 @functools.lru_cache(maxsize=32)
@@ -121,7 +148,7 @@ def render_github(diagnostics: Iterable[Diagnostic]) -> str:
     out = []
     for d in diagnostics:
         props = f"file={_prop(d.pos.file)},line={d.pos.line},col={d.pos.col},title={_prop('echo-player ' + d.code)}"
-        text = d.message + (f" ({d.hint})" if d.hint else "")
+        text = _clip(d.message) + (f" ({_clip(d.hint)})" if d.hint else "")
         out.append(f"::{d.severity} {props}::{_data(text)}\n")
     return "".join(out)
 
