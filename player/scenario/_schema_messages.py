@@ -65,7 +65,7 @@ def _translate(error: Any, doc: Document, prefix: tuple[Any, ...]) -> list[_Foun
                 Diagnostic(
                     doc.key_pos(path + (key,)),
                     f"unknown key '{key}' in {where}",
-                    did_you_mean(key, allowed) or f"allowed: {', '.join(allowed)}",
+                    did_you_mean(key, allowed) or _outdented(doc, path, key) or f"allowed: {', '.join(allowed)}",
                     code="schema",
                 ),
                 "unknown",
@@ -150,6 +150,15 @@ def _property_name(error: Any, doc: Document, path: tuple[Any, ...]) -> _Found:
     message = f"'{key}' does not apply to a {action} step"
     hint = f"a {action} step takes: {', '.join(allowed)}" if allowed else f"a {action} step takes no other keys"
     return Diagnostic(pos, message, hint, code="schema"), "not-allowed", path + (key,)
+
+
+def _outdented(doc: Document, path: tuple[Any, ...], key: str) -> str | None:
+    """A top-level key below `steps:` is most often a step's option that lost its indentation."""
+    steps = doc.root.key_pos.get("steps") if not path and doc.root.kind == "map" else None
+    here = doc.key_pos((key,))
+    if steps is None or here.line <= steps.line:
+        return None
+    return f"if `{key}` belongs to the step above, indent it in line with that step's action key"
 
 
 def _is_step(path: tuple[Any, ...]) -> bool:

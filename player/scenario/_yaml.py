@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 import yaml
 
 from ._model import Diagnostic, Pos
+from ._yaml_hints import explain
 
 __all__ = [
     "Node",
@@ -202,6 +203,11 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagn
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent or line[mark.column : mark.column + 1] == "\t":
             hint = "indent with spaces; YAML does not allow tabs for indentation"
+        else:
+            context = exc.context_mark if exc.problem_mark is not None else None
+            found = explain(text, mark.line, mark.column, exc.context, (context.line, context.column) if context else None)
+            if found is not None:  # reported where the mistake is, which may be lines before
+                return Diagnostic(Pos(file, found.line + 1, found.column + 1), f"invalid YAML: {found.message}", found.hint, code="yaml")
     return Diagnostic(pos, f"invalid YAML: {problem}", hint, code="yaml")
 
 
