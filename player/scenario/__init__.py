@@ -1,6 +1,6 @@
 """The scenario stage: file -> model. Everything here keeps the position it came from.
 
-`_yaml` reads YAML with positions and safety limits; `_schema` (a compiled fast check, with
+`_yaml` reads YAML with positions and safety limits (`_yaml_hints` explains its syntax errors); `_schema` (a compiled fast check, with
 jsonschema's messages only for what fails) and `_schema_messages` check its shape; `_resolve`
 and `_build` substitute vars, inline includes, expand repeats and build the typed model
 (`_model`); `_checks` holds the semantic checks that need no timing; `_report` renders

@@ -33,6 +33,9 @@ def test_validate_a_scenario_that_is_a_named_pipe(tmp_path: Path) -> None:
     assert result.code == 1
     assert f"{pipe}:1:1: error: cannot read {pipe}: is a named pipe, not a regular file\n" in result.out
     assert "1 file checked: 1 error" in result.out
+    for command in ("plan", "play"):
+        other = finishes(lambda command=command: run_cli([command, str(pipe)]), pipe)
+        assert other.code == 1 and "is a named pipe, not a regular file" in other.err, command
 
 
 def test_validate_a_folder_holding_a_named_pipe(tmp_path: Path) -> None:
