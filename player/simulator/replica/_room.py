@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ._protocol_check import ProtocolChecker
+from ._protocol_check import Nonstandard, ProtocolChecker
 from ._replica import Replica, Utterance
 
 __all__ = ["LocalRoom", "RoomSettings", "RoomClient"]
@@ -64,6 +64,7 @@ class LocalRoom:
         self.unheard: list[tuple[float, Mapping[str, Any]]] = []  # sent while the replica was away
         self.emitted: list[tuple[float, Mapping[str, Any]]] = []  # the replica's events
         self.violations: list[str] = []
+        self.notes: list[tuple[float, Nonstandard]] = []  # accepted, off the documented schema
         self.microphone_seconds = 0.0  # custom-track audio received
         self.replica_present = False
         self.ended = False
@@ -86,8 +87,10 @@ class LocalRoom:
 
     @property
     def microphone_input(self) -> bool:
+        """Microphone echo: the persona field is unsettled (a pipecat draft wrote
+        `{"isEnabled": true}`, Tavus's own check wanted the string "enabled"); both count."""
         mic = _dig(self.persona, "layers", "transport", "input_settings", "microphone")
-        return isinstance(mic, Mapping) and mic.get("isEnabled") is True
+        return mic == "enabled" or (isinstance(mic, Mapping) and mic.get("isEnabled") is True)
 
     @property
     def utterances(self) -> list[Utterance]:
@@ -216,6 +219,11 @@ class LocalRoom:
     def violation(self, reason: str) -> None:
         with self._cond:
             self.violations.append(reason)
+            self._cond.notify_all()
+
+    def nonstandard(self, note: Nonstandard) -> None:
+        with self._cond:
+            self.notes.append((time.monotonic(), note))
             self._cond.notify_all()
 
 
