@@ -12,13 +12,16 @@ of them at once; ScenarioError (player.errors) carries them when a caller wants 
 
 from __future__ import annotations
 
-from ._checks import audio_chunk_bytes, check_scenario
+from ._checks import audio_chunk_bytes, check_scenario, tavus_readiness
 from ._durations import DurationError, format_clock, parse_duration
 from ._files import SCENARIO_GLOB, expand_paths
 from ._model import (
     EVENT_ALIASES,
+    REPLICA_SAID,
+    REPLICA_SILENT,
     At,
     ConversationSpec,
+    MicrophoneSpec,
     Cue,
     Defaults,
     Diagnostic,
@@ -59,8 +62,11 @@ __all__ = [
     "Defaults",
     "PersonaSpec",
     "ConversationSpec",
+    "MicrophoneSpec",
     "WaitMode",
     "EVENT_ALIASES",
+    "REPLICA_SAID",
+    "REPLICA_SILENT",
     "normalize_event",
     "Pos",
     "Diagnostic",
@@ -68,6 +74,7 @@ __all__ = [
     # loading and checking
     "resolve_file",
     "check_scenario",
+    "tavus_readiness",
     "expand_paths",
     "SCENARIO_GLOB",
     "MAX_STEPS",

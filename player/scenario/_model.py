@@ -23,6 +23,7 @@ __all__ = [
     "Defaults",
     "PersonaSpec",
     "ConversationSpec",
+    "MicrophoneSpec",
     "At",
     "StepBase",
     "Say",
@@ -37,6 +38,8 @@ __all__ = [
     "WaitMode",
     "EVENT_ALIASES",
     "normalize_event",
+    "REPLICA_SAID",
+    "REPLICA_SILENT",
 ]
 
 WaitMode = Literal["speech", "sent", "none"]
@@ -93,6 +96,14 @@ class PersonaSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class MicrophoneSpec:
+    """Microphone echo's unsettled parts, as settings (shared/reference/tavus-echo.md)."""
+
+    persona_field: Literal["isEnabled", "enabled", "none"] = "isEnabled"
+    track: Literal["microphone", "stream"] = "microphone"
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationSpec:
     pos: Pos | None = None
     persona: PersonaSpec | None = None
@@ -104,6 +115,23 @@ class ConversationSpec:
     start: Literal["on-join", "immediately"] = "on-join"
     join_timeout: float = 60.0
     end: Literal["always", "keep"] = "always"
+    microphone: MicrophoneSpec = MicrophoneSpec()
+    # POST /v2/conversations options; None: not sent (Tavus's default)
+    callback_url: str | None = None
+    test_mode: bool = False
+    require_auth: bool | None = None
+    audio_only: bool | None = None
+    max_participants: int | None = None
+
+    def request_options(self) -> dict[str, Any]:
+        """The create-conversation body fields this spec sets (test_mode apart)."""
+        fields = {
+            "callback_url": self.callback_url,
+            "require_auth": self.require_auth,
+            "audio_only": self.audio_only,
+            "max_participants": self.max_participants,
+        }
+        return {k: v for k, v in fields.items() if v is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +169,7 @@ class Say(StepBase):
     wait: WaitMode = "speech"
     words_per_minute: float = 150.0
     max_message_bytes: int = 4096
+    overlap: Literal["cut"] | None = None  # `cut`: starting over the previous utterance is meant
 
     @property
     def text(self) -> str:
@@ -159,6 +188,7 @@ class Play(StepBase):
     chunk: float = 0.05
     lead: float = 1.0
     max_message_bytes: int = 4096
+    overlap: Literal["cut"] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,6 +206,9 @@ class WaitFor(StepBase):
     event: str  # normalized: see normalize_event
     timeout: float = 30.0
     on_timeout: Literal["fail", "continue"] = "fail"
+    text: str | None = None  # replica.said: its speech contains this (case and spacing ignored)
+    match: str | None = None  # replica.said: its speech matches this regex
+    silence: float = 1.0  # replica.silent: for this long (`for:`)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -211,8 +244,16 @@ class Scenario:
         return None
 
 
+# Pseudo events the player derives: the replica said something (utterance.streaming or the
+# utterance, matched by `text`/`match`), or it has been silent for `for`.
+REPLICA_SAID = "replica.said"
+REPLICA_SILENT = "replica.silent"
+
 # Short names a scenario may use in `wait_for`; anything else must be a full event_type.
 EVENT_ALIASES: Mapping[str, str] = {
+    REPLICA_SAID: REPLICA_SAID,
+    REPLICA_SILENT: REPLICA_SILENT,
+    "utterance.streaming": "conversation.utterance.streaming",
     "replica.joined": "replica.joined",  # the replica participant joined the room (not an app message)
     "replica.left": "replica.left",
     "replica.started_speaking": "conversation.replica.started_speaking",

@@ -183,9 +183,9 @@ class _CallClient:
             raise TypeError(f"'{type(meeting_url).__name__}' object is not an instance of 'str'")
         if isinstance(client_settings, dict) and isinstance(client_settings.get("inputs"), dict):
             self._merge_inputs(client_settings["inputs"])
-        self._core.call(self._join, meeting_url, completion)
+        self._core.call(self._join, meeting_url, completion, meeting_token)
 
-    def _join(self, url: str, completion: Callable[[Any, str | None], None] | None) -> None:
+    def _join(self, url: str, completion: Callable[[Any, str | None], None] | None, token: str | None = None) -> None:
         parts = urlsplit(url)
         if not parts.scheme or not parts.netloc:
             self._core.call(completion, None, f'Failed to parse url: InvalidUrl("{url}", RelativeUrlWithoutBase)')
@@ -198,7 +198,12 @@ class _CallClient:
         try:
             if room is None:
                 raise LookupError(f"no room at {url}")
-            room.connect(self)
+            room.connect(self, token)
+        except PermissionError as exc:  # a private room without its token, or a full one
+            self._core.call(self._invoke, "on_error", (f"Join refused: {exc}",))
+            self._core.call(self._set_state, "left")
+            self._core.call(completion, None, f"Join(Refused({exc!s}))")
+            return
         except LookupError as exc:
             error = f'Connection(Api(RoomLookup(RoomInfoFetchFailed(NotFound("{exc}")))))'
             t = time.monotonic() + self._core.join_failure_delay

@@ -53,12 +53,18 @@ class LocalRoom:
         properties: Mapping[str, Any],
         settings: RoomSettings,
         on_ended: Callable[[str], None] | None = None,
+        meeting_token: str | None = None,
+        max_participants: int | None = None,
+        audio_only: bool = False,
     ) -> None:
         self.conversation_id = conversation_id
         self.url = url
         self.persona = dict(persona)
         self.properties = dict(properties)
         self.settings = settings
+        self.meeting_token = meeting_token
+        self.max_participants = max_participants
+        self.audio_only = audio_only
         self.replica_id = str(uuid.uuid4())
         self.received: list[tuple[float, Mapping[str, Any]]] = []  # every app message, heard or not
         self.unheard: list[tuple[float, Mapping[str, Any]]] = []  # sent while the replica was away
@@ -104,7 +110,7 @@ class LocalRoom:
         return {
             "id": self.replica_id,
             "info": {"userName": self.persona_name, "isLocal": False, "isOwner": True, "joinedAt": int(time.time())},
-            "media": {"microphone": {"state": "playable"}, "camera": {"state": "playable"}},
+            "media": {"microphone": {"state": "playable"}, "camera": {"state": "off" if self.audio_only else "playable"}},
         }
 
     def events(self, event_type: str | None = None) -> list[Mapping[str, Any]]:
@@ -116,11 +122,17 @@ class LocalRoom:
             return self._cond.wait_for(lambda: predicate(self), timeout)
 
     # -- clients (fakedaily, on their caller's thread) ---------------------------------------
-    def connect(self, client: RoomClient) -> dict[str, dict[str, Any]]:
-        """Admit a participant; returns the others already in the room."""
+    def connect(self, client: RoomClient, meeting_token: str | None = None) -> dict[str, dict[str, Any]]:
+        """Admit a participant; returns the others already in the room. PermissionError when
+        the room is private and the token is not its own, or when it is full."""
         with self._cond:
             if self.ended:
                 raise LookupError(f"conversation {self.conversation_id} has ended")
+            if self.meeting_token is not None and meeting_token != self.meeting_token:
+                raise PermissionError("this room requires a valid meeting token (require_auth)")
+            count = len(self._clients) + (1 if self.replica_present else 0)
+            if self.max_participants is not None and count >= self.max_participants:
+                raise PermissionError(f"the room is full (max_participants {self.max_participants}, the replica counts)")
             if self._left_timer is not None:
                 self._left_timer.cancel()
                 self._left_timer = None
