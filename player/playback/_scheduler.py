@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import protocol
@@ -62,6 +62,8 @@ class RunOptions:
     cue_waiter: CueWaiter | None = None  # None: cues continue after `auto`
     speed: float = 1.0  # divides pauses, gaps and cue waits (rehearsal on the local replica)
     start_index: int = 0  # --from: the first step played
+    # POST /v2/conversations fields from the command line, over the scenario's (None: unset)
+    conversation: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Scheduler:

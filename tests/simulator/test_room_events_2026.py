@@ -96,7 +96,12 @@ def test_sensitivity_is_a_known_event_with_no_effect() -> None:
 
 def test_docs_nonstandard_messages_are_spoken_and_noted_with_their_field() -> None:
     async def scenario(t: DailyTransport, room: LocalRoom) -> list[Any]:
-        t.send({**protocol.echo_text(CID, "Hello there", "t1", True), "properties": {"text": "Hello there", "inference_id": "t1", "done": "true"}})
+        t.send(
+            {
+                **protocol.echo_text(CID, "Hello there", "t1", True),
+                "properties": {"text": "Hello there", "inference_id": "t1", "done": "true"},
+            }
+        )
         return await collect_until(t, protocol.STOPPED_SPEAKING)
 
     events, room = run(scenario)

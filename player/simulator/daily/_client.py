@@ -257,6 +257,22 @@ class _CallClient:
         self.deliver("on_inputs_updated", self.inputs())
         self._core.call(completion, None)
 
+    def add_custom_audio_track(
+        self,
+        track_name: str,
+        audio_track: Any,
+        ignore_audio_level: bool | None = None,
+        completion: Callable[[str | None], None] | None = None,
+    ) -> None:
+        """A named custom track (pipecat's old track echo published one named `stream`)."""
+        self._alive()
+        source = self._core.tracks.get(str(getattr(audio_track, "id", "")))
+        if source is None:
+            self._core.call(completion, "CustomTrackNotFound")
+            return
+        source._publisher, source._track_name = self, track_name
+        self._core.call(completion, None)
+
     def _merge_inputs(self, settings: dict[str, Any]) -> None:
         for device, value in settings.items():
             value = {"isEnabled": value} if isinstance(value, bool) else dict(value)
@@ -272,8 +288,10 @@ class _CallClient:
             return
         self._room.receive(self, wire, participant_id, lambda error: self._core.call(completion, error))
 
-    def _microphone(self, pcm: bytes, sample_rate: int, channels: int, start: float) -> None:
-        if self._state == "joined" and not self._released and self._inputs.get("microphone", {}).get("isEnabled"):
+    def _microphone(self, pcm: bytes, sample_rate: int, channels: int, start: float, track: str | None = None) -> None:
+        """Audio from a published track: the microphone input, or a named custom track."""
+        published = track is not None or self._inputs.get("microphone", {}).get("isEnabled")
+        if self._state == "joined" and not self._released and published:
             self._room.microphone_audio(self, pcm, sample_rate, channels, start)
 
 
