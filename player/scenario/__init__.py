@@ -19,6 +19,7 @@ from ._model import (
     EVENT_ALIASES,
     REPLICA_SAID,
     REPLICA_SILENT,
+    SPEECH_EVENTS,
     At,
     ConversationSpec,
     Cue,
@@ -39,6 +40,7 @@ from ._model import (
     WaitFor,
     WaitMode,
     normalize_event,
+    speech_matches,
 )
 from ._report import diagnostic_dict, plural, render_github, render_json, render_text, summary
 from ._resolve import MAX_INCLUDE_DEPTH, MAX_STEPS, resolve_file
@@ -67,6 +69,8 @@ __all__ = [
     "EVENT_ALIASES",
     "REPLICA_SAID",
     "REPLICA_SILENT",
+    "SPEECH_EVENTS",
+    "speech_matches",
     "normalize_event",
     "Pos",
     "Diagnostic",

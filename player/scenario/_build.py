@@ -18,8 +18,8 @@ from typing import Any
 from ._durations import DurationError, parse_duration
 from ._model import (
     EVENT_ALIASES,
-    REPLICA_SAID,
     REPLICA_SILENT,
+    SPEECH_EVENTS,
     At,
     ConversationSpec,
     Cue,
@@ -253,9 +253,8 @@ def _wait_for(b: Builder, f: Frame, path: Path_, raw: Mapping[str, Any], common:
     event = normalize_event(event)
     text = b.text(f, path + ("text",), raw["text"]) if "text" in raw else None
     pattern = b.text(f, path + ("match",), raw["match"]) if "match" in raw else None
-    speech_events = (REPLICA_SAID, "conversation.utterance", "conversation.utterance.streaming")
     for key in ("text", "match"):
-        if key in raw and event not in speech_events:
+        if key in raw and event not in SPEECH_EVENTS:
             b.error(f.doc.key_pos(path + (key,)), f"`{key}` works with `wait_for: replica.said` (or utterance events)", code="event")
     if "text" in raw and "match" in raw:
         b.error(f.doc.key_pos(path + ("match",)), "give `text` or `match`, not both", code="event")

@@ -11,6 +11,7 @@ repeat, iteration k >= 2 of a step with `id: x` gets the id `x#k`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,8 @@ __all__ = [
     "normalize_event",
     "REPLICA_SAID",
     "REPLICA_SILENT",
+    "SPEECH_EVENTS",
+    "speech_matches",
 ]
 
 WaitMode = Literal["speech", "sent", "none"]
@@ -244,14 +247,15 @@ class Scenario:
         return None
 
 
-# Pseudo events the player derives: the replica said something (utterance.streaming or the
-# utterance, matched by `text`/`match`), or it has been silent for `for`.
+# `replica.said`: the replica's words as it speaks them (utterance.streaming), which `text` or
+# `match` test; `replica.silent`: a pseudo event the player derives, silence for `for`.
 REPLICA_SAID = "replica.said"
 REPLICA_SILENT = "replica.silent"
+SPEECH_EVENTS = ("conversation.utterance", "conversation.utterance.streaming")
 
 # Short names a scenario may use in `wait_for`; anything else must be a full event_type.
 EVENT_ALIASES: Mapping[str, str] = {
-    REPLICA_SAID: REPLICA_SAID,
+    REPLICA_SAID: "conversation.utterance.streaming",
     REPLICA_SILENT: REPLICA_SILENT,
     "utterance.streaming": "conversation.utterance.streaming",
     "replica.joined": "replica.joined",  # the replica participant joined the room (not an app message)
@@ -265,3 +269,18 @@ EVENT_ALIASES: Mapping[str, str] = {
 
 def normalize_event(name: str) -> str:
     return EVENT_ALIASES.get(name, name)
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def speech_matches(step: WaitFor, speech: str) -> re.Match[str] | bool:
+    """Whether the replica's `speech` satisfies the step's `text` (case and spacing ignored) or
+    `match` (a regex, searched); with neither, any speech does. The planner's estimate and
+    the scheduler's wait share it."""
+    if step.match is not None:
+        return re.search(step.match, speech) or False
+    if step.text is not None:
+        return _folded(step.text) in _folded(speech)
+    return True
