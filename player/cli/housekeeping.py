@@ -112,7 +112,9 @@ def _show_ledger() -> ExitCode:
 
 
 @click.command("doctor")
-@click.option("--live", is_flag=True, help="Also try the API for real at no cost: an echo persona and a test_mode conversation, then clean up.")
+@click.option(
+    "--live", is_flag=True, help="Also try the API for real at no cost: an echo persona and a test_mode conversation, then clean up."
+)
 @tavus_options
 def doctor(live: bool, api_key_file: str | None, api: str | None) -> ExitCode:
     """Check what a real run needs: an accepted API key, daily-python, ffmpeg, an empty ledger.
