@@ -147,8 +147,8 @@ class _CallClient:
         self._inputs: dict[str, Any] = {"camera": {"isEnabled": False}, "microphone": {"isEnabled": False}}
 
     # -- the room's view of us (RoomClient) -------------------------------------------------
-    def participant(self) -> dict[str, Any]:
-        info: dict[str, Any] = {"isLocal": True, "isOwner": False, "joinedAt": self._joined_at}
+    def participant(self, local: bool = True) -> dict[str, Any]:
+        info: dict[str, Any] = {"isLocal": local, "isOwner": False, "joinedAt": self._joined_at}
         if self._user_name is not None:
             info["userName"] = self._user_name
         return {"id": self.participant_id, "info": info, "media": {}}

@@ -39,7 +39,7 @@ class RoomClient(Protocol):
 
     participant_id: str
 
-    def participant(self) -> dict[str, Any]: ...
+    def participant(self, local: bool = True) -> dict[str, Any]: ...  # local=False: as others see it
     def deliver(self, callback: str, *args: Any) -> None: ...  # an EventHandler callback
 
 
@@ -138,7 +138,7 @@ class LocalRoom:
                 self._left_timer = None
             others = self.participants_for(client)  # the condition's lock is reentrant
             for other in self._clients.values():
-                other.deliver("on_participant_joined", client.participant())
+                other.deliver("on_participant_joined", client.participant(local=False))
             self._clients[client.participant_id] = client
             self._cond.notify_all()
         self.replica.participant_joined()
@@ -149,7 +149,7 @@ class LocalRoom:
             if self._clients.pop(client.participant_id, None) is None:
                 return
             for other in self._clients.values():
-                other.deliver("on_participant_left", client.participant(), "leftCall")
+                other.deliver("on_participant_left", client.participant(local=False), "leftCall")
             if not self._clients and not self.ended:
                 # Tavus ends a conversation participant_left_timeout (default 0) s after we leave.
                 delay = float(self.properties.get("participant_left_timeout") or 0)
@@ -160,7 +160,7 @@ class LocalRoom:
 
     def participants_for(self, client: RoomClient) -> dict[str, dict[str, Any]]:
         with self._cond:
-            others = {c.participant_id: c.participant() for c in self._clients.values() if c is not client}
+            others = {c.participant_id: c.participant(local=False) for c in self._clients.values() if c is not client}
             if self.replica_present:
                 others[self.replica_id] = self.replica_participant()
             return others
