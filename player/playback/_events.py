@@ -62,13 +62,19 @@ class EventPump:
                 self._absorb(event)
 
     def _file(self, event: RoomEvent) -> None:
-        """Into the history, before any event already there with a higher `seq`."""
+        """Into the history, before the events already there with a higher `seq` (searched
+        from the end: a late event is rare and recent, so filing stays O(1) per event)."""
+        at = len(self.history)
         if event.seq is not None:
-            for i, earlier in enumerate(self.history):
-                if earlier.seq is not None and earlier.seq > event.seq:
-                    self.history.insert(i, event)
-                    return
-        self.history.append(event)
+            i = at - 1
+            while i >= 0:
+                earlier = self.history[i].seq
+                if earlier is not None:
+                    if earlier < event.seq:
+                        break
+                    at = i  # a higher seq: this event goes before it
+                i -= 1
+        self.history.insert(at, event)
 
     def _absorb(self, event: RoomEvent) -> None:
         self._file(event)
