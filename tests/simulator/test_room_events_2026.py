@@ -142,3 +142,20 @@ def test_the_string_enabled_persona_field_also_turns_microphone_echo_on() -> Non
     persona = {**MIC_PERSONA, "layers": {"transport": {"input_settings": {"microphone": "enabled"}}}}
     with local_room(FAST, persona=persona) as (_, room):
         assert room.microphone_input
+
+
+def test_words_of_a_later_piece_stream_once_it_arrives_without_spinning() -> None:
+    async def scenario(t: DailyTransport, room: LocalRoom) -> tuple[list[Any], float]:
+        cpu = time.process_time()
+        t.send(protocol.echo_text(CID, "one ", "t1", False))
+        await next_event(t, protocol.STARTED_SPEAKING)
+        await asyncio.sleep(0.5)  # "one" is long spoken; the rest has not even been sent
+        t.send(protocol.echo_text(CID, "two three", "t1", True))
+        events = await collect_until(t, protocol.STOPPED_SPEAKING)
+        return events, time.process_time() - cpu
+
+    settings = RoomSettings(join_delay=0.05, tts_latency=0.3, done_timeout=2.0, words_per_minute=600)
+    (events, cpu), room = run(scenario, settings=settings)
+    speech = [e.properties["speech"] for e in events if e.event_type == protocol.UTTERANCE_STREAMING]
+    assert speech[-1] == "one two three" and "one two" in speech
+    assert cpu < 0.4  # a replica spinning on the unplayable words would burn the whole wait

@@ -320,8 +320,11 @@ class Replica:
         """When the next word starts, while a text echo is playing."""
         if u.modality != "text" or u._seg is None or self._per_word <= 0 or u.streamed >= len(u.text.split()):
             return None
+        start = u.streamed * self._per_word
+        if start > u._playable() + 1e-9:  # its text is not playable yet: an arrival wakes us
+            return None
         t0, pos0 = u._seg
-        return t0 + max(0.0, u.streamed * self._per_word - pos0)
+        return t0 + max(0.0, start - pos0)
 
     # -- microphone echo -------------------------------------------------------------------
     def _hear_mic(self, start: float, pcm: bytes, sample_rate: int, channels: int) -> None:
