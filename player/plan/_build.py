@@ -110,6 +110,16 @@ def build_plan(scenario: Scenario, *, clip_seconds: Callable[[Play], float] | No
         if isinstance(step, (Say, Play)) and start + 1e-9 < speaking_until and step.overlap != "cut":
             warnings.append(_overlap(step, start, speaking_until))
 
+        if isinstance(step, WaitFor) and (step.text or step.match) and _said_at(step, last_say) is None:
+            warnings.append(
+                Diagnostic(
+                    step.pos,
+                    f"no `say` line just before this one says {step.text or step.match!r}: it is expected to wait its whole timeout",
+                    "the replica's speech comes from text echo (`say`); check the words",
+                    severity="warning",
+                    code="event",
+                )
+            )
         duration, hold, messages, size = _estimate(step, start, speaking_until, clip_seconds, microphone, last_say)
         if isinstance(step, (Say, Play)):
             speaking_until = start + duration

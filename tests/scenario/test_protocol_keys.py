@@ -90,3 +90,11 @@ def test_validate_warns_what_tavus_needs_that_the_local_replica_does_not(tmp_pat
     # `play --local` and `plan` are not about Tavus: no such warning there
     monkeypatch.delenv("TAVUS_REPLICA_ID")
     assert "no replica id" not in run_cli(["plan", str(path)]).err
+
+
+def test_a_speech_wait_no_line_can_satisfy_is_warned(tmp_path: Path) -> None:
+    text = "version: 1\nsteps:\n  - say: hello there\n    wait: none\n  - wait_for: replica.said\n    text: goodbye\n"
+    (d,) = [d for d in diagnose(tmp_path, text) if d.code == "event"]
+    assert (d.severity, d.pos.line) == ("warning", 5) and "'goodbye'" in d.message
+    ok = text.replace("goodbye", "THERE")
+    assert [d for d in diagnose(tmp_path, ok) if d.code == "event"] == []
