@@ -21,6 +21,11 @@ __all__ = [
     "STOPPED_SPEAKING",
     "UTTERANCE",
     "REPLICA_INTERRUPTED",
+    "ROLE_STARTED_SPEAKING",
+    "ROLE_STOPPED_SPEAKING",
+    "UTTERANCE_STREAMING",
+    "SENSITIVITY",
+    "REPLICA_ROLES",
     "PLACEHOLDER_CONVERSATION_ID",
     "new_inference_id",
     "text_message_bytes",
@@ -32,6 +37,8 @@ __all__ = [
     "message_bytes",
     "event_type_of",
     "inference_id_of",
+    "seq_of",
+    "replica_speech_of",
 ]
 
 MESSAGE_TYPE = "conversation"
@@ -41,6 +48,14 @@ STARTED_SPEAKING = "conversation.replica.started_speaking"
 STOPPED_SPEAKING = "conversation.replica.stopped_speaking"
 UTTERANCE = "conversation.utterance"
 REPLICA_INTERRUPTED = "conversation.replica_interrupted"
+# 2026 event pages: role-agnostic events fire alongside the replica's; streaming carries the
+# words spoken so far in properties.speech; sensitivity is inbound (VAD), no effect in echo mode.
+ROLE_STARTED_SPEAKING = "conversation.started_speaking"
+ROLE_STOPPED_SPEAKING = "conversation.stopped_speaking"
+UTTERANCE_STREAMING = "conversation.utterance.streaming"
+SENSITIVITY = "conversation.sensitivity"
+# Streaming for PAL turns is sent twice, with role "pal" and the legacy "replica".
+REPLICA_ROLES = ("replica", "pal")
 
 # Used to size messages before a conversation exists; as long as a real Tavus id or longer.
 PLACEHOLDER_CONVERSATION_ID = "c0000000000000000000"
@@ -121,3 +136,22 @@ def audio_message_bytes(samples: int, sample_rate: int, *, done: bool = False) -
     """JSON size of one audio chunk message carrying `samples` s16le samples."""
     b64_len = 4 * math.ceil(samples * 2 / 3)
     return message_bytes(echo_audio(PLACEHOLDER_CONVERSATION_ID, "A" * b64_len, sample_rate, _SAMPLE_INFERENCE_ID, done))
+
+
+def seq_of(message: Any) -> int | None:
+    """The envelope's globally monotonic `seq`, when the event carries one."""
+    if not isinstance(message, Mapping):
+        return None
+    value = message.get("seq")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def replica_speech_of(message: Any) -> str | None:
+    """The replica's words in an utterance or utterance.streaming event (None for the user's)."""
+    if event_type_of(message) not in (UTTERANCE, UTTERANCE_STREAMING):
+        return None
+    props = message.get("properties")
+    if not isinstance(props, Mapping) or props.get("role") not in REPLICA_ROLES:
+        return None
+    speech = props.get("speech")
+    return speech if isinstance(speech, str) else None

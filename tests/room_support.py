@@ -79,10 +79,10 @@ async def next_event(transport: Transport, event_type: str, timeout: float = 5.0
             return event
 
 
-async def collect_until(transport: Transport, event_type: str, timeout: float = 5.0) -> list[RoomEvent]:
-    """Every event up to and including the first of that type."""
+async def collect_until(transport: Transport, event_type: str, timeout: float = 5.0, *, skip: int = 0) -> list[RoomEvent]:
+    """Every event up to and including the first of that type (after `skip` earlier ones)."""
     deadline = time.monotonic() + timeout
     seen: list[RoomEvent] = []
-    while not seen or seen[-1].event_type != event_type:
+    while sum(e.event_type == event_type for e in seen) <= skip or seen[-1].event_type != event_type:
         seen.append(await asyncio.wait_for(transport.events.get(), max(0.01, deadline - time.monotonic())))
     return seen

@@ -98,11 +98,17 @@ class Console:
             loop.remove_reader(fd)
 
     def summary(self, outcome: Outcome) -> None:
+        if outcome.test_mode:
+            self.print(f"test mode: conversation {outcome.conversation_id} was created ended; no replica joined, nothing was played")
+            self.print(conversation_line(outcome))
+            return
         lateness = Lateness.of([r.lateness for r in outcome.records])
         parts = [f"{plural(len(outcome.records), 'step')} in {format_clock(outcome.length)[1:]}", lateness.describe()]
         if outcome.underruns is not None:
             parts.append(f"underruns {outcome.underruns}")
         parts.append(f"{plural(outcome.messages, 'message')}, {outcome.bytes / 1024:.1f} KiB")
+        if outcome.nonstandard:
+            parts.append(f"{plural(outcome.nonstandard, 'nonstandard message')} accepted (see the run log)")
         self.print("played " + " · ".join(parts))
         self.print(conversation_line(outcome))
 

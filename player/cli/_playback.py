@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 from ..errors import Interrupted
 from ..exitcodes import ExitCode
@@ -31,6 +33,7 @@ def run_playback(
     start_index: int = 0,
     interactive: bool = False,
     console: Console | None = None,
+    conversation: Mapping[str, Any] | None = None,
 ) -> ExitCode:
     from ..playback import open_backend
 
@@ -39,7 +42,11 @@ def run_playback(
     try:
         with open_backend(local=local, scenario=plan.scenario, api_key_file=api_key_file, api=api) as backend:
             options = RunOptions(
-                observer=console, cue_waiter=console.wait_for_enter if interactive else None, speed=speed, start_index=start_index
+                observer=console,
+                cue_waiter=console.wait_for_enter if interactive else None,
+                speed=speed,
+                start_index=start_index,
+                conversation=dict(conversation or {}),
             )
             session = Session(plan, backend, log=log, options=options)
             try:

@@ -34,7 +34,7 @@ def validate_command(paths: tuple[str, ...], var_pairs: tuple[str, ...], fmt: st
     from ..plan import validate_paths
     from ..scenario import plural, render_github, render_json, render_text, summary
 
-    results = validate_paths(paths, vars=parse_vars(var_pairs))
+    results = validate_paths(paths, vars=parse_vars(var_pairs), for_tavus=True)
     failed = any(not r.ok(strict=strict) for r in results)
     diagnostics = [d for r in results for d in r.diagnostics]
     if fmt == "json":

@@ -73,8 +73,15 @@ def end_conversations(conversation_ids: tuple[str, ...], api_key_file: str | Non
 @tavus_options
 def cleanup_command(dry_run: bool, all_active: bool, force: bool, api_key_file: str | None, api: str | None) -> ExitCode:
     """End the conversations and delete the personas echo-player created and left behind
-    (found in the ledger and by the `[echo-player ...]` name tag). Exit 3 if any failed."""
-    from ..tavus import cleanup
+    (found in the ledger and by the `[echo-player ...]` name tag). Exit 3 if any failed.
+    With --dry-run and no key, it shows what the ledger holds."""
+    from ..tavus import ConfigurationError, cleanup
+
+    if dry_run and not api_key_file:
+        try:
+            settings_from_options(api_key_file, api)
+        except ConfigurationError:
+            return _show_ledger()
 
     with client_from_options(api_key_file, api) as client:
         items = cleanup(client, dry_run=dry_run, all_active=all_active, include_running=force)
@@ -89,11 +96,30 @@ def cleanup_command(dry_run: bool, all_active: bool, force: bool, api_key_file: 
     return ExitCode.FAILED if any(item.failed for item in items) else ExitCode.OK
 
 
+def _show_ledger() -> ExitCode:
+    """No key: what the ledger remembers, without asking Tavus (which needs the key)."""
+    from ..tavus import Ledger
+
+    ledger = Ledger.from_env()
+    entries = ledger.entries()
+    click.echo(f"no API key: showing the ledger only ({ledger.path}); the name-tag search needs TAVUS_API_KEY")
+    for e in entries:
+        verb = "end conversation" if e.kind == "conversation" else "delete persona"
+        running = " (its run is still going)" if e.owner_running() else ""
+        click.echo(f"would {verb} {e.id or '(id unknown: create unanswered)'} {e.name!r} at {e.base_url}{running}")
+    click.echo(f"cleanup: {len(entries)} in the ledger" if entries else "nothing in the ledger")
+    return ExitCode.OK
+
+
 @click.command("doctor")
+@click.option(
+    "--live", is_flag=True, help="Also try the API for real at no cost: an echo persona and a test_mode conversation, then clean up."
+)
 @tavus_options
-def doctor(api_key_file: str | None, api: str | None) -> ExitCode:
+def doctor(live: bool, api_key_file: str | None, api: str | None) -> ExitCode:
     """Check what a real run needs: an accepted API key, daily-python, ffmpeg, an empty ledger.
-    Exit 0 when all is well (warnings allowed), 3 when something is missing."""
+    Without a key it says the local replica needs none. Exit 0 when all is well (warnings
+    allowed), 3 when something is missing."""
     failures = 0
 
     def report(status: str, what: str, detail: str, fix: str = "") -> None:
@@ -103,23 +129,36 @@ def doctor(api_key_file: str | None, api: str | None) -> ExitCode:
         if fix:
             click.echo(f"{'':<5} {'':<14} fix: {fix}")
 
-    for check in (_check_key, _check_daily, _check_ffmpeg, _check_ledger):
+    have_key = _check_key(report, api_key_file, api)
+    for check in (_check_daily, _check_ffmpeg, _check_ledger):
         check(report, api_key_file, api)
+    if live:
+        if have_key:
+            from ._doctor_live import live_checks
+
+            live_checks(report, settings_from_options(api_key_file, api))
+        else:
+            report("FAIL", "live", "needs a Tavus API key", "export TAVUS_API_KEY=... or pass --api-key-file PATH")
     return ExitCode.FAILED if failures else ExitCode.OK
 
 
 _Report = Callable[..., None]
 
 
-def _check_key(report: _Report, api_key_file: str | None, api: str | None) -> None:
-    from ..tavus import AuthenticationError, TavusClient, TavusError
+def _check_key(report: _Report, api_key_file: str | None, api: str | None) -> bool:
+    """True when there is a key (accepted or not)."""
+    from ..tavus import AuthenticationError, ConfigurationError, TavusClient, TavusError
 
     try:
         settings = settings_from_options(api_key_file, api)
+    except ConfigurationError:  # no key at all: fine for the local replica
+        report("ok", "API key", "none: `play` runs on the built-in local replica, which needs no key")
+        report("skip", "key accepted", "for real Tavus runs: export TAVUS_API_KEY=... (or --api-key-file PATH)")
+        return False
     except EchoPlayerError as exc:
         report("FAIL", "API key", str(exc), "export TAVUS_API_KEY=... or pass --api-key-file PATH")
         report("skip", "key accepted", "no key to try")
-        return
+        return False
     source = f"--api-key-file {api_key_file}" if api_key_file else "TAVUS_API_KEY"
     report("ok", "API key", f"found in {source}")
     try:
@@ -131,6 +170,7 @@ def _check_key(report: _Report, api_key_file: str | None, api: str | None) -> No
         report("FAIL", "key accepted", str(exc), "check the network and TAVUS_API_URL, then retry")
     else:
         report("ok", "key accepted", f"by {settings.base_url}")
+    return True
 
 
 def _check_daily(report: _Report, *_: object) -> None:
@@ -139,7 +179,17 @@ def _check_daily(report: _Report, *_: object) -> None:
     except Exception as exc:  # ImportError, or a broken native library
         report("FAIL", "daily-python", f"cannot import daily ({type(exc).__name__}: {exc})", "pip install daily-python")
         return
-    report("ok", "daily-python", f"importable (version {getattr(daily, '__version__', 'unknown')})")
+    report("ok", "daily-python", f"importable (version {_daily_version(daily)})")
+
+
+def _daily_version(daily: object) -> str:
+    """The installed distribution's version: the `daily` module has no __version__."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("daily-python")
+    except metadata.PackageNotFoundError:
+        return str(getattr(daily, "__version__", "unknown"))
 
 
 def _check_ffmpeg(report: _Report, *_: object) -> None:

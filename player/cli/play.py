@@ -10,6 +10,7 @@ import click
 from ..errors import UsageError
 from ..exitcodes import ExitCode
 from ._common import no_such_step, parse_vars, strict_option, var_option
+from ._conversation_options import conversation_options
 from ._scenario import load_checked
 from ._tavus_options import tavus_options
 
@@ -29,6 +30,7 @@ from ._tavus_options import tavus_options
 )
 @click.option("--log", "log_path", type=click.Path(dir_okay=False), help="Write a JSONL run log, flushed line by line.")
 @click.option("--interactive/--no-interactive", default=None, help="Cues wait for Enter (default: when stdin is a terminal).")
+@conversation_options
 @tavus_options
 def play_command(
     file: str,
@@ -41,6 +43,7 @@ def play_command(
     interactive: bool | None,
     api_key_file: str | None,
     api: str | None,
+    conversation: dict[str, object],
 ) -> ExitCode:
     """Play FILE into a new Tavus echo conversation (or the local replica)."""
     plan = load_checked(file, parse_vars(var_pairs), strict=strict)
@@ -71,6 +74,7 @@ def play_command(
         speed=speed,
         start_index=start_index,
         interactive=interactive,
+        conversation=conversation,
     )
 
 

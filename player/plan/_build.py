@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import protocol
-from ..scenario import Cue, Diagnostic, Interrupt, Pause, Play, Say, Scenario, Send, Step, WaitFor
+from ..scenario import REPLICA_SILENT, Cue, Diagnostic, Interrupt, Pause, Play, Say, Scenario, Send, Step, WaitFor, speech_matches
 from ._estimate import speech_seconds
 from ._timing import Timeline
 
@@ -80,6 +80,7 @@ def build_plan(scenario: Scenario, *, clip_seconds: Callable[[Play], float] | No
     warnings: list[Diagnostic] = []
     timeline = Timeline()
     speaking_until = 0.0  # estimated end of the replica's current speech
+    last_say: tuple[float, Say] | None = None  # the latest text line and its start, for `replica.said`
 
     for step in scenario.steps:
         risk = None
@@ -106,10 +107,23 @@ def build_plan(scenario: Scenario, *, clip_seconds: Callable[[Play], float] | No
                 )
             )
         start = timeline.due(step)
+        if isinstance(step, (Say, Play)) and start + 1e-9 < speaking_until and step.overlap != "cut":
+            warnings.append(_overlap(step, start, speaking_until))
 
-        duration, hold, messages, size = _estimate(step, start, speaking_until, clip_seconds, microphone)
+        if isinstance(step, WaitFor) and (step.text or step.match) and _said_at(step, last_say) is None:
+            warnings.append(
+                Diagnostic(
+                    step.pos,
+                    f"no `say` line just before this one says {step.text or step.match!r}: it is expected to wait its whole timeout",
+                    "the replica's speech comes from text echo (`say`); check the words",
+                    severity="warning",
+                    code="event",
+                )
+            )
+        duration, hold, messages, size = _estimate(step, start, speaking_until, clip_seconds, microphone, last_say)
         if isinstance(step, (Say, Play)):
             speaking_until = start + duration
+            last_say = (start, step) if isinstance(step, Say) else None
         elif isinstance(step, Interrupt):
             speaking_until = min(speaking_until, start)
         planned.append(PlannedStep(step, start, duration, hold, messages, size, risk))
@@ -120,8 +134,39 @@ def build_plan(scenario: Scenario, *, clip_seconds: Callable[[Play], float] | No
     return Plan(scenario, tuple(planned), total, tuple(warnings))
 
 
+def _overlap(step: Say | Play, start: float, speaking_until: float) -> Diagnostic:
+    return Diagnostic(
+        step.pos,
+        f"step {step.label} is estimated to start at {start:.3f}s, before the previous utterance ends "
+        f"(about {speaking_until:.3f}s): on Tavus a new utterance cuts the one playing off",
+        "let it finish (wait: speech), start it later, or add `overlap: cut` if the cut is meant",
+        severity="warning",
+        code="overlap",
+    )
+
+
+def _said_at(step: WaitFor, last_say: tuple[float, Say] | None) -> float | None:
+    """When the replica is estimated to say what `step` waits for: streamed words arrive as
+    each starts; the utterance, with the whole text, as the line starts."""
+    if last_say is None:
+        return None
+    said_start, say = last_say
+    if step.event == protocol.UTTERANCE:
+        return said_start if speech_matches(step, say.text) else None
+    words = say.text.split()
+    for k in range(1, len(words) + 1):  # the shortest prefix that matches: when it is streamed
+        if speech_matches(step, " ".join(words[:k])):
+            return said_start + (k - 1) * 60.0 / say.words_per_minute
+    return None
+
+
 def _estimate(
-    step: Step, start: float, speaking_until: float, clip_seconds: Callable[[Play], float], microphone: bool
+    step: Step,
+    start: float,
+    speaking_until: float,
+    clip_seconds: Callable[[Play], float],
+    microphone: bool,
+    last_say: tuple[float, Say] | None = None,
 ) -> tuple[float, float, int, int]:
     """(duration, hold, messages, bytes) of one step."""
     if isinstance(step, Say):
@@ -140,7 +185,13 @@ def _estimate(
     if isinstance(step, Cue):
         return step.auto, step.auto, 0, 0
     if isinstance(step, WaitFor):
-        expected = max(0.0, speaking_until - start) if step.event == protocol.STOPPED_SPEAKING else 0.0
+        if step.event == REPLICA_SILENT:
+            expected = max(0.0, speaking_until - start) + step.silence
+        elif step.event in (protocol.UTTERANCE, protocol.UTTERANCE_STREAMING):
+            said = _said_at(step, last_say)
+            expected = step.timeout if said is None else max(0.0, said - start)
+        else:
+            expected = max(0.0, speaking_until - start) if step.event == protocol.STOPPED_SPEAKING else 0.0
         expected = min(expected, step.timeout)
         return expected, expected, 0, 0
     if isinstance(step, Interrupt):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import EchoPlayerError, ScenarioError
-from ..scenario import Diagnostic, Pos, Scenario, check_scenario, expand_paths, resolve_file
+from ..scenario import Diagnostic, Pos, Scenario, check_scenario, expand_paths, resolve_file, tavus_readiness
 from ._build import Plan, build_plan
 
 __all__ = ["FileResult", "check_file", "validate_file", "validate_paths", "load_scenario", "MAX_CALL_DURATION", "LENGTH_WARNING_RATIO"]
@@ -44,9 +44,10 @@ class FileResult:
         return not self.errors and not (strict and self.warnings)
 
 
-def check_file(path: str | Path, *, vars: Mapping[str, str] | None = None) -> FileResult:
+def check_file(path: str | Path, *, vars: Mapping[str, str] | None = None, for_tavus: bool = False) -> FileResult:
     """Every diagnostic of the file, errors and warnings, sorted by position with the file's own
-    first; with no errors, the scenario and its plan."""
+    first; with no errors, the scenario and its plan. `for_tavus` adds warnings for what only a
+    run on Tavus needs (`validate` asks for them)."""
     display = str(path)
     plan = None
     try:
@@ -56,6 +57,8 @@ def check_file(path: str | Path, *, vars: Mapping[str, str] | None = None) -> Fi
             if not any(d.severity == "error" for d in diagnostics):
                 plan, found = _plan_checks(scenario)
                 diagnostics += found
+                if for_tavus:
+                    diagnostics += tavus_readiness(scenario)
     except RecursionError:
         diagnostics, scenario = [Diagnostic(Pos(display, 1, 1), "scenario is nested too deeply", code="limit")], None
     except Exception as exc:  # noqa: BLE001 - a validator reports, it never shows a traceback
@@ -84,11 +87,11 @@ def load_scenario(path: str | Path, *, vars: Mapping[str, str] | None = None) ->
     return result.scenario
 
 
-def validate_paths(paths: Iterable[str | Path], *, vars: Mapping[str, str] | None = None) -> list[FileResult]:
+def validate_paths(paths: Iterable[str | Path], *, vars: Mapping[str, str] | None = None, for_tavus: bool = False) -> list[FileResult]:
     """One result per file (and per unusable path), in the order given."""
     files, problems = expand_paths(paths)
     results = [FileResult(d.pos.file, None, (d,)) for d in problems]
-    results.extend(check_file(path, vars=vars) for path in files)
+    results.extend(check_file(path, vars=vars, for_tavus=for_tavus) for path in files)
     return results
 
 

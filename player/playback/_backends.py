@@ -33,7 +33,7 @@ class LocalRooms(Protocol):
 @dataclass
 class Backend:
     client: "TavusClient"
-    transport: Callable[[], "Transport"]
+    transport: Callable[..., "Transport"]  # called with replica_name=<the persona's name>
     rooms: LocalRooms | None = None  # local only: the replica's rooms
     server: Any = None  # local only: the fake Tavus API the client talks to (player.simulator.FakeTavus)
     default_replica_id: str | None = None  # used when the scenario names no replica
@@ -46,6 +46,13 @@ class Backend:
         """How often the local replica's audio buffer ran dry; None on Daily."""
         room = self.rooms.find(conversation_id) if self.rooms is not None and conversation_id else None
         return room.underruns if room is not None else None
+
+    def nonstandard(self, conversation_id: str | None) -> list[dict[str, Any]]:
+        """What the local replica accepted off the documented schema (field, value, why)."""
+        room = self.rooms.find(conversation_id) if self.rooms is not None and conversation_id else None
+        if room is None:
+            return []
+        return [{"event_type": n.event_type, "field": n.field, "value": n.value, "message": n.message} for _, n in room.notes]
 
 
 @contextlib.contextmanager

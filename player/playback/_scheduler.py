@@ -12,14 +12,14 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import protocol
 from ..errors import WaitTimeout
 from ..plan import Plan, PlannedStep, Timeline
-from ..scenario import Cue, Interrupt, Pause, Play, Say, Send, WaitFor
-from ..transport.base import REPLICA_JOINED, Microphone, Transport
+from ..scenario import REPLICA_SILENT, SPEECH_EVENTS, Cue, Interrupt, Pause, Play, Say, Send, WaitFor, speech_matches
+from ..transport.base import REPLICA_JOINED, Microphone, RoomEvent, Transport
 from ._clock import sleep_until
 from ._events import EventPump
 from ._runlog import RunLog
@@ -62,6 +62,8 @@ class RunOptions:
     cue_waiter: CueWaiter | None = None  # None: cues continue after `auto`
     speed: float = 1.0  # divides pauses, gaps and cue waits (rehearsal on the local replica)
     start_index: int = 0  # --from: the first step played
+    # POST /v2/conversations fields from the command line, over the scenario's (None: unset)
+    conversation: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Scheduler:
@@ -185,13 +187,33 @@ class Scheduler:
     async def _wait_for(self, step: WaitFor, due: float, since: float) -> float:
         if step.event == REPLICA_JOINED and self._pump.replica_present:
             return due
-        event = await self._pump.wait(lambda e: e.event_type == step.event, since=since, deadline=due + step.timeout)
-        if event is not None:
-            return max(event.t, due)
+        if step.event == REPLICA_SILENT:
+            event_t = await self._silent_for(step.silence, due + step.timeout)
+        else:
+            found = await self._pump.wait(functools.partial(_wanted, step), since=since, deadline=due + step.timeout)
+            event_t = None if found is None else found.t
+        if event_t is not None:
+            return max(event_t, due)
         if step.on_timeout == "fail":
             raise WaitTimeout(f"{step.pos}: wait_for {step.event} timed out after {step.timeout:g}s")
         self._notice(f"step {step.label}: wait_for {step.event} timed out; continuing")
         return due + step.timeout
+
+    async def _silent_for(self, seconds: float, deadline: float) -> float | None:
+        """When the replica had been silent for `seconds` (by its stopped/started events), or
+        None if that has not happened by `deadline`."""
+        pump = self._pump
+        while True:
+            now = self._loop.time()
+            quiet = pump.silent_since
+            if quiet is not None and now >= quiet + seconds:
+                return quiet + seconds
+            if now >= deadline:
+                return None
+            if quiet is None:  # speaking: wait for it to stop
+                await pump.wait(lambda e: pump.silent_since is not None, since=now, deadline=deadline)
+            else:  # silent: wait out the rest, unless it speaks again
+                await pump.wait(lambda e: pump.silent_since is None, since=now, deadline=min(deadline, quiet + seconds))
 
     async def _cue(self, step: Cue, due: float) -> float:
         if self._options.cue_waiter is None:
@@ -214,8 +236,9 @@ class Scheduler:
         piece = round(clip.sample_rate * _MIC_PIECE) * 2
         for offset in range(0, len(pcm), piece):
             # Each write blocks for its length in real time; a cancel lands between writes.
-            await self._mic.write(pcm[offset : offset + piece])
-        self.bytes += len(pcm)
+            part = pcm[offset : offset + piece]
+            await self._mic.write(part)
+            self.bytes += len(part)  # what was sent, an interrupted clip's part too
 
     def _interrupt(self) -> None:
         self._cancel_streams()
@@ -268,3 +291,13 @@ class Scheduler:
         self._log.write("notice", t=self._rel(self._loop.time()), text=text)
         if self._options.observer is not None:
             self._options.observer.notice(text)
+
+
+def _wanted(step: WaitFor, event: RoomEvent) -> bool:
+    """The event a `wait_for` waits for; on the replica's speech, its `text` or `match` too."""
+    if event.event_type != step.event:
+        return False
+    if step.event not in SPEECH_EVENTS or (step.text is None and step.match is None):
+        return True
+    speech = protocol.replica_speech_of(event.message)
+    return speech is not None and bool(speech_matches(step, speech))

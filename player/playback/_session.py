@@ -44,6 +44,8 @@ class Outcome:
     persona_deleted: bool | None = None  # None: this run created no persona
     underruns: int | None = None  # known on the local replica only
     length: float = 0.0  # seconds from t=0 to the end of playback
+    test_mode: bool = False  # created in Tavus test mode: nothing joined or played
+    nonstandard: int = 0  # messages the local replica accepted off the documented schema
     cleanup_errors: list[str] = field(default_factory=list)
 
 
@@ -67,10 +69,12 @@ def safety_properties(plan: Plan) -> dict[str, Any]:
 def _persona_layers(plan: Plan) -> dict[str, Any]:
     conv = plan.scenario.conversation
     layers: dict[str, Any] = dict(conv.persona.layers) if conv.persona else {}
-    if conv.input == "microphone":
+    field = conv.microphone.persona_field  # unsettled on Tavus's side: a setting
+    if conv.input == "microphone" and field != "none":
         transport = dict(layers.get("transport") or {})
         inputs = dict(transport.get("input_settings") or {})
-        inputs["microphone"] = {**dict(inputs.get("microphone") or {}), "isEnabled": True}
+        mic = inputs.get("microphone")
+        inputs["microphone"] = "enabled" if field == "enabled" else {**(dict(mic) if isinstance(mic, Mapping) else {}), "isEnabled": True}
         transport["input_settings"] = inputs
         layers["transport"] = transport
     return layers
@@ -93,6 +97,7 @@ class Session:
         self._scheduler: Scheduler | None = None
         self._transport: "Transport | None" = None
         self._persona_id: str | None = None  # only when this run created it
+        self._persona_name: str | None = None  # the replica's userName in the room
         self._cleaned = False
 
     def stop_audio(self) -> None:
@@ -113,6 +118,9 @@ class Session:
         try:
             clips = await self._prepare()
             conversation = await self._create()
+            if self.outcome.test_mode:  # Tavus test mode: no replica joins, nothing to play
+                outcome = "test_mode"
+                return self.outcome
             if not conversation.url:
                 raise PlaybackError(f"conversation {conversation.id} came back without a conversation_url")
             t0 = await self._join(conversation.url, conversation.meeting_token)
@@ -201,22 +209,32 @@ class Session:
             name = conv.persona.name if conv.persona else f"echo-player {self.plan.scenario.name}"
             persona = await asyncio.to_thread(client.create_persona, name, replica_id=replica, layers=_persona_layers(self.plan))
             self._persona_id = persona_id = persona.id
+            self._persona_name = persona.name
             self.outcome.persona_deleted = False
             self.log.write("persona", persona_id=persona.id, created=True)
+        else:  # the replica joins under the reused persona's name: look it up, as pipecat does
+            self._persona_name = (await asyncio.to_thread(client.get_persona, persona_id)).name
+        options = {**conv.request_options(), **self.options.conversation}
+        test_mode = bool(options.pop("test_mode", None) or conv.test_mode)
         conversation = await asyncio.to_thread(
             client.create_conversation,
             persona_id,
             replica_id=replica,
             name=conv.name or self.plan.scenario.name,
             properties=safety_properties(self.plan),
+            test_mode=test_mode,
+            options=options,
         )
         self.outcome.conversation_id = conversation.id
-        self.log.write("conversation", conversation_id=conversation.id, url=conversation.url)
+        self.outcome.test_mode = test_mode and conversation.status == "ended"
+        self.log.write(
+            "conversation", conversation_id=conversation.id, url=conversation.url, status=conversation.status, test_mode=test_mode
+        )
         return conversation
 
     async def _join(self, url: str, meeting_token: str | None) -> float:
         conv = self.plan.scenario.conversation
-        self._transport = self.backend.transport()
+        self._transport = self.backend.transport(replica_name=self._persona_name)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + conv.join_timeout
         try:
@@ -232,7 +250,7 @@ class Session:
         conv = self.plan.scenario.conversation
         microphone = None
         if conv.input == "microphone":
-            microphone = await self._transport.open_microphone(self.plan.scenario.defaults.sample_rate)
+            microphone = await self._transport.open_microphone(self.plan.scenario.defaults.sample_rate, track=conv.microphone.track)
         pump = EventPump(self._transport.events, on_event_logger(self.log))
         self._scheduler = Scheduler(
             self.plan,
@@ -277,6 +295,10 @@ class Session:
         client = self.backend.client
         cid = self.outcome.conversation_id
         self.outcome.underruns = self.backend.underruns(cid)  # before the room closes
+        notes = self.backend.nonstandard(cid)
+        self.outcome.nonstandard = len(notes)
+        for note in notes:
+            self.log.write("nonstandard", **note)
         if cid is not None and not keep:
             self.outcome.conversation_ended = await self._attempt(f"ending conversation {cid}", client.end_conversation, cid)
         if self._transport is not None:

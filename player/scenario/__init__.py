@@ -12,17 +12,21 @@ of them at once; ScenarioError (player.errors) carries them when a caller wants 
 
 from __future__ import annotations
 
-from ._checks import audio_chunk_bytes, check_scenario
+from ._checks import audio_chunk_bytes, check_scenario, tavus_readiness
 from ._durations import DurationError, format_clock, parse_duration
 from ._files import SCENARIO_GLOB, expand_paths
 from ._model import (
     EVENT_ALIASES,
+    REPLICA_SAID,
+    REPLICA_SILENT,
+    SPEECH_EVENTS,
     At,
     ConversationSpec,
     Cue,
     Defaults,
     Diagnostic,
     Interrupt,
+    MicrophoneSpec,
     Pause,
     PersonaSpec,
     Play,
@@ -36,6 +40,7 @@ from ._model import (
     WaitFor,
     WaitMode,
     normalize_event,
+    speech_matches,
 )
 from ._report import diagnostic_dict, plural, render_github, render_json, render_text, summary
 from ._resolve import MAX_INCLUDE_DEPTH, MAX_STEPS, resolve_file
@@ -59,8 +64,13 @@ __all__ = [
     "Defaults",
     "PersonaSpec",
     "ConversationSpec",
+    "MicrophoneSpec",
     "WaitMode",
     "EVENT_ALIASES",
+    "REPLICA_SAID",
+    "REPLICA_SILENT",
+    "SPEECH_EVENTS",
+    "speech_matches",
     "normalize_event",
     "Pos",
     "Diagnostic",
@@ -68,6 +78,7 @@ __all__ = [
     # loading and checking
     "resolve_file",
     "check_scenario",
+    "tavus_readiness",
     "expand_paths",
     "SCENARIO_GLOB",
     "MAX_STEPS",

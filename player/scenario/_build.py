@@ -18,12 +18,15 @@ from typing import Any
 from ._durations import DurationError, parse_duration
 from ._model import (
     EVENT_ALIASES,
+    REPLICA_SILENT,
+    SPEECH_EVENTS,
     At,
     ConversationSpec,
     Cue,
     Defaults,
     Diagnostic,
     Interrupt,
+    MicrophoneSpec,
     Pause,
     PersonaSpec,
     Play,
@@ -170,6 +173,12 @@ class Builder:
             start=raw.get("start", "on-join"),
             join_timeout=self.duration(frame.doc, path + ("join_timeout",), raw.get("join_timeout", 60.0)),
             end=raw.get("end", "always"),
+            microphone=MicrophoneSpec(**raw.get("microphone", {})),
+            callback_url=None if raw.get("callback_url") is None else self.text(frame, path + ("callback_url",), raw["callback_url"]),
+            test_mode=raw.get("test_mode", False),
+            require_auth=raw.get("require_auth"),
+            audio_only=raw.get("audio_only"),
+            max_participants=raw.get("max_participants"),
         )
 
     def step(self, frame: Frame, path: Path_, raw: Any, index: int) -> Step:
@@ -208,6 +217,7 @@ def _say(b: Builder, f: Frame, path: Path_, raw: Mapping[str, Any], common: dict
         wait=b.option(f, path, raw, "wait"),
         words_per_minute=b.option(f, path, raw, "words_per_minute"),
         max_message_bytes=b.option(f, path, raw, "max_message_bytes"),
+        overlap=raw.get("overlap"),
         **common,
     )
 
@@ -232,7 +242,14 @@ def _play(b: Builder, f: Frame, path: Path_, raw: Mapping[str, Any], common: dic
         )
     options = {k: b.option(f, path, raw, k) for k in ("wait", "sample_rate", "chunk", "lead", "max_message_bytes")}
     return Play(
-        path=resolved or f.base / source, source=source, start=start, end=end, gain_db=float(raw.get("gain_db", 0.0)), **options, **common
+        path=resolved or f.base / source,
+        source=source,
+        start=start,
+        end=end,
+        gain_db=float(raw.get("gain_db", 0.0)),
+        overlap=raw.get("overlap"),
+        **options,
+        **common,
     )
 
 
@@ -245,8 +262,30 @@ def _wait_for(b: Builder, f: Frame, path: Path_, raw: Mapping[str, Any], common:
             did_you_mean(event, list(EVENT_ALIASES)) or "use replica.stopped_speaking or a full conversation.* event_type",
             code="event",
         )
+    event = normalize_event(event)
+    text = b.text(f, path + ("text",), raw["text"]) if "text" in raw else None
+    pattern = b.text(f, path + ("match",), raw["match"]) if "match" in raw else None
+    for key in ("text", "match"):
+        if key in raw and event not in SPEECH_EVENTS:
+            b.error(f.doc.key_pos(path + (key,)), f"`{key}` works with `wait_for: replica.said` (or utterance events)", code="event")
+    if "text" in raw and "match" in raw:
+        b.error(f.doc.key_pos(path + ("match",)), "give `text` or `match`, not both", code="event")
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            b.error(f.doc.pos(path + ("match",)), f"`match` is not a valid regular expression: {exc}", code="event")
+    if "for" in raw and event != REPLICA_SILENT:
+        b.error(f.doc.key_pos(path + ("for",)), "`for` works with `wait_for: replica.silent`", code="event")
+    silence = b.duration(f.doc, path + ("for",), raw["for"]) if "for" in raw else 1.0
     return WaitFor(
-        event=normalize_event(event), timeout=b.option(f, path, raw, "timeout"), on_timeout=raw.get("on_timeout", "fail"), **common
+        event=event,
+        timeout=b.option(f, path, raw, "timeout"),
+        on_timeout=raw.get("on_timeout", "fail"),
+        text=text,
+        match=pattern,
+        silence=silence,
+        **common,
     )
 
 

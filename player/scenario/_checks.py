@@ -8,6 +8,7 @@ length against `max_call_duration`, is checked in player.plan.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,13 +16,13 @@ from typing import TYPE_CHECKING
 from .. import protocol
 from ..errors import AudioError
 from ._build import safe_resolve
-from ._model import Diagnostic, Play, Say, Scenario, Send, Step
+from ._model import Diagnostic, Interrupt, Play, Say, Scenario, Send, Step
 from ._schema_messages import did_you_mean
 
 if TYPE_CHECKING:
     from ..audio import AudioInfo
 
-__all__ = ["check_scenario", "audio_chunk_bytes"]
+__all__ = ["check_scenario", "audio_chunk_bytes", "tavus_readiness"]
 
 _Probed = Mapping[Path, "AudioInfo | AudioError"]  # each play step's file: its info, or why it is unusable
 
@@ -30,7 +31,36 @@ def check_scenario(scenario: Scenario) -> list[Diagnostic]:
     """Errors and warnings of the resolved scenario. The estimated length is the plan's to
     check (player.plan.validate_file builds the plan once, after these pass)."""
     probed = _probe(scenario)  # each audio file once, for all its play steps
-    return [*_at_refs(scenario.steps), *_microphone(scenario), *_sizes(scenario), *_audio(scenario.steps, probed), *_sends(scenario.steps)]
+    return [
+        *_at_refs(scenario.steps),
+        *_microphone(scenario),
+        *_sizes(scenario),
+        *_audio(scenario.steps, probed),
+        *_sends(scenario.steps),
+    ]
+
+
+def tavus_readiness(scenario: Scenario) -> list[Diagnostic]:
+    """Warnings for what the local replica does without but Tavus needs (`validate` adds
+    them): a replica to render with, which a local run takes from its stock ones."""
+    return list(_tavus_ready(scenario))
+
+
+def _tavus_ready(scenario: Scenario) -> Iterable[Diagnostic]:
+    """What the local replica does without but Tavus needs: a replica to render with (the local
+    run falls back on a stock one). A reused persona may have its own default: not a warning."""
+    conv = scenario.conversation
+    if conv.pos is None:  # no `conversation:` at all: a part for `include`, or a sketch
+        return
+    if conv.replica_id or (conv.persona and conv.persona.replica_id) or conv.persona_id or os.environ.get("TAVUS_REPLICA_ID"):
+        return
+    yield Diagnostic(
+        conv.pos,
+        "no replica id anywhere: this plays on the local replica but not on Tavus",
+        "set conversation.replica_id (or conversation.persona.replica_id, or TAVUS_REPLICA_ID)",
+        severity="warning",
+        code="tavus",
+    )
 
 
 def audio_chunk_bytes(sample_rate: int, chunk: float) -> int:
@@ -62,6 +92,15 @@ def _microphone(scenario: Scenario) -> Iterable[Diagnostic]:
                 step.pos,
                 "`say` cannot be used with `input: microphone`",
                 "text needs the TTS that microphone echo bypasses; play a recorded clip instead",
+                code="microphone",
+            )
+        interrupts = isinstance(step, Interrupt) or (isinstance(step, Send) and step.message.get("event_type") == protocol.INTERRUPT)
+        if interrupts:
+            yield Diagnostic(
+                step.pos,
+                "`interrupt` in a microphone scenario: Tavus says interrupt logic must be embedded in the audio stream",
+                "the local replica honours it, Tavus may not; cut the clip with `to:` instead",
+                severity="warning",
                 code="microphone",
             )
 

@@ -11,6 +11,7 @@ repeat, iteration k >= 2 of a step with `id: x` gets the id `x#k`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ __all__ = [
     "Defaults",
     "PersonaSpec",
     "ConversationSpec",
+    "MicrophoneSpec",
     "At",
     "StepBase",
     "Say",
@@ -37,6 +39,10 @@ __all__ = [
     "WaitMode",
     "EVENT_ALIASES",
     "normalize_event",
+    "REPLICA_SAID",
+    "REPLICA_SILENT",
+    "SPEECH_EVENTS",
+    "speech_matches",
 ]
 
 WaitMode = Literal["speech", "sent", "none"]
@@ -93,6 +99,14 @@ class PersonaSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class MicrophoneSpec:
+    """Microphone echo's unsettled parts, as settings (shared/reference/tavus-echo.md)."""
+
+    persona_field: Literal["isEnabled", "enabled", "none"] = "isEnabled"
+    track: Literal["microphone", "stream"] = "microphone"
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationSpec:
     pos: Pos | None = None
     persona: PersonaSpec | None = None
@@ -104,6 +118,23 @@ class ConversationSpec:
     start: Literal["on-join", "immediately"] = "on-join"
     join_timeout: float = 60.0
     end: Literal["always", "keep"] = "always"
+    microphone: MicrophoneSpec = MicrophoneSpec()
+    # POST /v2/conversations options; None: not sent (Tavus's default)
+    callback_url: str | None = None
+    test_mode: bool = False
+    require_auth: bool | None = None
+    audio_only: bool | None = None
+    max_participants: int | None = None
+
+    def request_options(self) -> dict[str, Any]:
+        """The create-conversation body fields this spec sets (test_mode apart)."""
+        fields = {
+            "callback_url": self.callback_url,
+            "require_auth": self.require_auth,
+            "audio_only": self.audio_only,
+            "max_participants": self.max_participants,
+        }
+        return {k: v for k, v in fields.items() if v is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +172,7 @@ class Say(StepBase):
     wait: WaitMode = "speech"
     words_per_minute: float = 150.0
     max_message_bytes: int = 4096
+    overlap: Literal["cut"] | None = None  # `cut`: starting over the previous utterance is meant
 
     @property
     def text(self) -> str:
@@ -159,6 +191,7 @@ class Play(StepBase):
     chunk: float = 0.05
     lead: float = 1.0
     max_message_bytes: int = 4096
+    overlap: Literal["cut"] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,6 +209,9 @@ class WaitFor(StepBase):
     event: str  # normalized: see normalize_event
     timeout: float = 30.0
     on_timeout: Literal["fail", "continue"] = "fail"
+    text: str | None = None  # replica.said: its speech contains this (case and spacing ignored)
+    match: str | None = None  # replica.said: its speech matches this regex
+    silence: float = 1.0  # replica.silent: for this long (`for:`)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -211,8 +247,17 @@ class Scenario:
         return None
 
 
+# `replica.said`: the replica's words as it speaks them (utterance.streaming), which `text` or
+# `match` test; `replica.silent`: a pseudo event the player derives, silence for `for`.
+REPLICA_SAID = "replica.said"
+REPLICA_SILENT = "replica.silent"
+SPEECH_EVENTS = ("conversation.utterance", "conversation.utterance.streaming")
+
 # Short names a scenario may use in `wait_for`; anything else must be a full event_type.
 EVENT_ALIASES: Mapping[str, str] = {
+    REPLICA_SAID: "conversation.utterance.streaming",
+    REPLICA_SILENT: REPLICA_SILENT,
+    "utterance.streaming": "conversation.utterance.streaming",
     "replica.joined": "replica.joined",  # the replica participant joined the room (not an app message)
     "replica.left": "replica.left",
     "replica.started_speaking": "conversation.replica.started_speaking",
@@ -224,3 +269,18 @@ EVENT_ALIASES: Mapping[str, str] = {
 
 def normalize_event(name: str) -> str:
     return EVENT_ALIASES.get(name, name)
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def speech_matches(step: WaitFor, speech: str) -> re.Match[str] | bool:
+    """Whether the replica's `speech` satisfies the step's `text` (case and spacing ignored) or
+    `match` (a regex, searched); with neither, any speech does. The planner's estimate and
+    the scheduler's wait share it."""
+    if step.match is not None:
+        return re.search(step.match, speech) or False
+    if step.text is not None:
+        return _folded(step.text) in _folded(speech)
+    return True

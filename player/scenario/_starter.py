@@ -18,9 +18,9 @@ version: 1
 name: {name}
 
 conversation:
+  replica_id: r90bbd427f71    # the replica that renders it on Tavus (a stock one; use your own)
   # persona:                  # an echo persona created for this run, deleted afterwards
   #   name: {name} presenter
-  #   replica_id: r90bbd427f71
   properties:
     max_call_duration: 300    # seconds; Tavus ends the call after this
 

@@ -66,7 +66,7 @@ def local_backend(
         with TavusClient(settings, ledger=Ledger(None)) as client:
             yield Backend(
                 client=client,
-                transport=lambda: local_transport(rooms),
+                transport=lambda **kw: local_transport(rooms, **kw),
                 rooms=rooms,
                 server=server,
                 default_replica_id=next(iter(server.state.replicas)),

@@ -138,8 +138,11 @@ class TavusClient:
         name: str | None = None,
         properties: Mapping[str, Any] | None = None,
         test_mode: bool = False,
+        options: Mapping[str, Any] | None = None,
     ) -> Conversation:
-        """A conversation named `name` plus the run's tag. It is billed until ended."""
+        """A conversation named `name` plus the run's tag. It is billed until ended.
+        `options`: further body fields (callback_url, require_auth, audio_only,
+        max_participants), sent as given when not None."""
         full_name = self._tagged(name or "echo-player")
         pals = self.api == "pals"
         body: dict[str, Any] = {"pal_id" if pals else "persona_id": persona_id, "conversation_name": full_name}
@@ -149,6 +152,7 @@ class TavusClient:
             body["properties"] = dict(properties)
         if test_mode:
             body["test_mode"] = True
+        body.update({k: v for k, v in (options or {}).items() if v is not None and k not in body})
         # A live create shows up among the active ones, the short list; test_mode ones end at once.
         params = {} if test_mode else {"status": "active"}
         conversation = self._create(

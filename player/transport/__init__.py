@@ -7,7 +7,7 @@ local replica's rooms are reached with the same DailyTransport through player.si
 
 from __future__ import annotations
 
-from .base import REPLICA_JOINED, REPLICA_LEFT, ROOM_ERROR, Microphone, RoomEvent, Transport, error_of
+from .base import APP_MESSAGE, REPLICA_JOINED, REPLICA_LEFT, ROOM_ERROR, Microphone, RoomEvent, Transport, error_of
 from .daily import DailyTransport, init_daily, summarize_daily_error
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "REPLICA_JOINED",
     "REPLICA_LEFT",
     "ROOM_ERROR",
+    "APP_MESSAGE",
     "DailyTransport",
     "init_daily",
     "error_of",

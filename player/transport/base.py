@@ -15,12 +15,13 @@ from typing import Any
 
 from ..errors import EchoPlayerError, PlaybackError, ProtocolViolation
 
-__all__ = ["RoomEvent", "Transport", "Microphone", "ROOM_ERROR", "REPLICA_JOINED", "REPLICA_LEFT", "error_of"]
+__all__ = ["RoomEvent", "Transport", "Microphone", "ROOM_ERROR", "REPLICA_JOINED", "REPLICA_LEFT", "APP_MESSAGE", "error_of"]
 
 # Pseudo event types for what is not a Tavus app message.
 REPLICA_JOINED = "replica.joined"  # the replica participant is in the room
 REPLICA_LEFT = "replica.left"
 ROOM_ERROR = "room.error"  # a send failed, or the room reported a fatal error: fails the run
+APP_MESSAGE = "app.message"  # an app message that is not an interactions-protocol event
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,8 @@ class RoomEvent:
     participant: Mapping[str, Any] | None = None  # for replica.joined / replica.left
     error: str | None = None  # for room.error
     cause: EchoPlayerError | None = None  # for room.error: the typed failure, when there is one
+    seq: int | None = None  # the event's globally monotonic `seq` (2026 envelope), if it has one
+    sender: str | None = None  # the participant id an app message came from
 
 
 def error_of(event: RoomEvent) -> PlaybackError:
@@ -74,8 +77,9 @@ class Transport(abc.ABC):
         failed delivery arrives later as a ROOM_ERROR event."""
 
     @abc.abstractmethod
-    async def open_microphone(self, sample_rate: int) -> Microphone:
-        """Publish a custom microphone track for microphone echo."""
+    async def open_microphone(self, sample_rate: int, *, track: str = "microphone") -> Microphone:
+        """Publish a custom audio track for microphone echo: as the room microphone
+        (`microphone`), or as a custom track of that name (e.g. `stream`)."""
 
     @abc.abstractmethod
     async def close(self) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 from .. import protocol
 from ..errors import EchoPlayerError, JoinError, PlaybackError
 from ._daily_microphone import DailyMicrophone
-from .base import REPLICA_JOINED, REPLICA_LEFT, ROOM_ERROR, Microphone, RoomEvent, Transport
+from .base import APP_MESSAGE, REPLICA_JOINED, REPLICA_LEFT, ROOM_ERROR, Microphone, RoomEvent, Transport
 
 __all__ = ["DailyTransport", "init_daily", "summarize_daily_error"]
 
@@ -70,8 +70,9 @@ class DailyTransport(Transport):
         microphone_piece: float = 0.02,
         replica_name: str | None = None,
     ) -> None:
-        """`replica_name`: the persona name, if known; then only a participant of that userName
-        counts as the replica, else the first remote participant does."""
+        """`replica_name`: the persona name, if known; then only a participant whose userName
+        is exactly that counts as the replica (pipecat's match: a person joining first is not
+        taken for it), else the first remote participant does."""
         self.events: asyncio.Queue[RoomEvent] = asyncio.Queue()
         self._daily = daily_module
         self._join_timeout = join_timeout
@@ -85,6 +86,7 @@ class DailyTransport(Transport):
         self._pending: list[Mapping[str, Any]] = []
         self._replica_joined = asyncio.Event()  # set with _replica_event
         self._replica_event: RoomEvent | None = None
+        self._others: list[str] = []  # userNames of remote participants that are not the replica
         self._executor: ThreadPoolExecutor | None = None
 
     @property
@@ -146,7 +148,11 @@ class DailyTransport(Transport):
             try:
                 await asyncio.wait_for(self._replica_joined.wait(), timeout)
             except asyncio.TimeoutError:
-                raise JoinError(f"the replica did not join the room within {timeout:g} s") from None
+                message = f"the replica did not join the room within {timeout:g} s"
+                if self._replica_name is not None:
+                    seen = ", ".join(repr(n) for n in self._others) or "nobody"
+                    message += f" (looked for a participant named {self._replica_name!r}; saw {seen})"
+                raise JoinError(message) from None
         assert self._replica_event is not None
         return self._replica_event
 
@@ -168,14 +174,18 @@ class DailyTransport(Transport):
         # Never pass serialize_none: the stub lists it, the real call rejects it.
         self._client.send_app_message(dict(message), completion=completion)
 
-    async def open_microphone(self, sample_rate: int) -> Microphone:
+    async def open_microphone(self, sample_rate: int, *, track: str = "microphone") -> Microphone:
         loop = asyncio.get_running_loop()
         client = self._client_for(loop)
         source = self._daily.CustomAudioSource(sample_rate, 1)
-        track = self._daily.CustomAudioTrack(source)
+        audio_track = self._daily.CustomAudioTrack(source)
         done: asyncio.Future[Any] = loop.create_future()
-        settings = {"microphone": {"isEnabled": True, "settings": {"customTrack": {"id": track.id}}}}
-        client.update_inputs(settings, completion=lambda error: self._post(_resolve, done, error))
+        complete = lambda error: self._post(_resolve, done, error)  # noqa: E731
+        if track == "microphone":
+            settings = {"microphone": {"isEnabled": True, "settings": {"customTrack": {"id": audio_track.id}}}}
+            client.update_inputs(settings, completion=complete)
+        else:  # pipecat's old track echo: a custom track Tavus listened to by name
+            client.add_custom_audio_track(track, audio_track, completion=complete)
         try:
             error = await asyncio.wait_for(done, self._join_timeout)
         except asyncio.TimeoutError:
@@ -210,10 +220,11 @@ class DailyTransport(Transport):
     def _put(self, event: RoomEvent) -> None:
         self.events.put_nowait(event)
 
-    def _app_message(self, t: float, message: Any) -> None:
+    def _app_message(self, t: float, message: Any, sender: str | None = None) -> None:
         event_type = protocol.event_type_of(message)
-        if event_type is None:
-            return  # not an interactions-protocol message
+        if event_type is None:  # not an interactions-protocol event: still seen, and logged
+            self._put(RoomEvent(t, APP_MESSAGE, message=message if isinstance(message, Mapping) else {"data": message}, sender=sender))
+            return
         props = message.get("properties")
         self._put(
             RoomEvent(
@@ -222,6 +233,8 @@ class DailyTransport(Transport):
                 inference_id=protocol.inference_id_of(message),
                 properties=props if isinstance(props, Mapping) else {},
                 message=message,
+                seq=protocol.seq_of(message),
+                sender=sender,
             )
         )
 
@@ -230,6 +243,7 @@ class DailyTransport(Transport):
         if info.get("isLocal") or self._replica_event is not None:
             return  # us, or someone after the replica
         if self._replica_name is not None and info.get("userName") != self._replica_name:
+            self._others.append(str(info.get("userName", "")))
             return  # a human guest, say
         self._replica_event = RoomEvent(t, REPLICA_JOINED, participant=participant)
         self._put(self._replica_event)
@@ -265,7 +279,7 @@ def _make_handler(base: type, transport: DailyTransport) -> Any:
 
     class _Handler(base):
         def on_app_message(self, message: Any, sender: str) -> None:
-            transport._post(transport._app_message, time.monotonic(), message)
+            transport._post(transport._app_message, time.monotonic(), message, sender)
 
         def on_participant_joined(self, participant: Mapping[str, Any]) -> None:
             transport._post(transport._participant_joined, time.monotonic(), participant)

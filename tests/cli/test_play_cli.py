@@ -114,3 +114,16 @@ def test_an_unwritable_log_is_a_usage_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "--log" in result.stderr and "cannot write it" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_conversation_options_on_the_command_line(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, "steps:\n  - say: hello\n")
+    log = tmp_path / "run.jsonl"
+    result = run_cli("play", str(path), "--test-mode", "--require-auth", "--no-interactive", "--log", str(log))
+    assert result.returncode == 0, result.stderr
+    assert "test mode: conversation" in result.stdout and "nothing was played" in result.stdout
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    created = next(r for r in records if r["kind"] == "conversation")
+    assert created["test_mode"] is True and created["status"] == "ended"
+    bad = run_cli("play", str(path), "--max-participants", "1")
+    assert bad.returncode == 2 and "--max-participants" in bad.stderr and "Traceback" not in bad.stderr

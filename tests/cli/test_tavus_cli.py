@@ -167,8 +167,58 @@ def test_doctor_says_what_is_missing_and_how_to_fix_it(run_cli: Run, fake: FakeT
     assert "2 resource(s) left by earlier runs" in result.out and "fix: echo-player cleanup" in result.out
 
     result = run_cli("doctor", env={"TAVUS_API_KEY": None})
+    assert result.code == 3  # the ledger still holds what the earlier run left
+    assert "FAIL  API key" not in result.out and "skip  key accepted" in result.out
+
+
+def test_doctor_without_a_key_says_the_local_replica_needs_none_and_exits_0(run_cli: Run) -> None:
+    from importlib import metadata
+
+    result = run_cli("doctor", env={"TAVUS_API_KEY": None})
+    assert result.code == 0, result.out
+    assert "ok    API key        none: `play` runs on the built-in local replica, which needs no key" in result.out
+    assert f"(version {metadata.version('daily-python')})" in result.out and "unknown" not in result.out
+    live = run_cli("doctor", "--live", env={"TAVUS_API_KEY": None})
+    assert live.code == 3 and "FAIL  live           needs a Tavus API key" in live.out
+
+
+def test_doctor_live_creates_checks_and_cleans_up_at_no_cost(run_cli: Run, fake: FakeTavus, isolated_env: Path) -> None:
+    result = run_cli("doctor", "--live")
+    assert result.code == 0, result.out
+    lines = [line for line in result.out.splitlines() if line.startswith(("ok", "FAIL"))]
+    live = [line for line in lines if " live" in line[:12]]
+    assert [line.split()[1] + " " + line.split()[2] for line in live] == [
+        "live replica",
+        "live persona",
+        "live persona",
+        "live test_mode",
+        "live test_mode",
+        "live test_mode",
+        "live cleanup",
+    ]
+    assert all(line.startswith("ok") for line in live), result.out
+    assert fake.state.personas == {}  # deleted
+    assert [c["status"] for c in fake.state.conversations.values()] == ["ended"]  # test mode: never live
+    assert fake.calls("POST", "/v2/conversations") == 1 and Ledger(isolated_env).entries() == []
+
+
+def test_doctor_live_reports_a_refusal_and_still_cleans_up(run_cli: Run, fake: FakeTavus) -> None:
+    fake.faults.fail(1, status=400, message="Invalid replica_id", method="POST", path="/v2/conversations")
+    result = run_cli("doctor", "--live")
     assert result.code == 3
-    assert "FAIL  API key" in result.out and "skip  key accepted" in result.out
+    assert "FAIL  live " in result.out and "ok    live cleanup" in result.out
+    assert fake.state.personas == {}
+
+
+def test_cleanup_dry_run_without_a_key_shows_the_ledger(run_cli: Run, fake: FakeTavus, isolated_env: Path) -> None:
+    persona, conversation = _make_run(fake, isolated_env)
+    result = run_cli("cleanup", "--dry-run", env={"TAVUS_API_KEY": None})
+    assert result.code == 0, result.err
+    assert "no API key: showing the ledger only" in result.out
+    assert f"would end conversation {conversation}" in result.out and f"would delete persona {persona}" in result.out
+    assert "cleanup: 2 in the ledger" in result.out
+    assert len(Ledger(isolated_env).entries()) == 2  # nothing touched
+    assert run_cli("cleanup", env={"TAVUS_API_KEY": None}).code == 3  # a real cleanup still needs the key
 
 
 def test_cleanup_leaves_a_run_in_progress_alone_unless_forced(run_cli: Run, fake: FakeTavus, isolated_env: Path) -> None:

@@ -183,7 +183,7 @@ def test_protocol_violation_fails_the_run(tmp_path: Path) -> None:
         steps:
           - send:
               event_type: conversation.echo
-              properties: {modality: text, text: bad, inference_id: x, done: "true"}
+              properties: {modality: text, text: bad, inference_id: x, done: "yes"}
           - pause: 3s
         """,
     )

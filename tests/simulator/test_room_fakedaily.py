@@ -27,6 +27,7 @@ CALL_CLIENT_METHODS = [
     "inputs",
     "set_user_name",
     "update_inputs",
+    "add_custom_audio_track",
 ]
 
 

@@ -55,7 +55,7 @@ def test_messages_before_the_replica_joins_are_lost_as_on_daily() -> None:
 
 def test_a_second_client_finds_the_replica_already_in_the_room() -> None:
     async def main(registry: RoomRegistry) -> None:
-        first, second = local_transport(registry), local_transport(registry)
+        first, second = local_transport(registry), local_transport(registry, replica_name="Test Presenter")
         await first.join(LOCAL_URL_PREFIX + CID)
         await first.wait_for_replica(2.0)
         await second.join(LOCAL_URL_PREFIX + CID)
@@ -101,7 +101,8 @@ def test_ending_mid_sentence_stops_the_replica() -> None:
 
     with local_room() as (registry, room):
         kinds = asyncio.run(main(registry))
-        assert kinds == [protocol.STOPPED_SPEAKING, protocol.REPLICA_INTERRUPTED, REPLICA_LEFT]
+        kept = {protocol.STOPPED_SPEAKING, protocol.REPLICA_INTERRUPTED, REPLICA_LEFT}
+        assert [k for k in kinds if k in kept] == [protocol.STOPPED_SPEAKING, protocol.REPLICA_INTERRUPTED, REPLICA_LEFT]
         assert room.utterances[0].interrupted
 
 

@@ -25,6 +25,14 @@ CID = "c-test"
 Scenario = Callable[[DailyTransport, LocalRoom], Awaitable[Any]]
 
 
+# The replica-specific events the older tests follow; the 2026 extras are tested on their own.
+_REPLICA_KINDS = {protocol.STARTED_SPEAKING, protocol.STOPPED_SPEAKING, protocol.REPLICA_INTERRUPTED, protocol.UTTERANCE}
+
+
+def replica_only(events: list[Any]) -> list[Any]:
+    return [e for e in events if e.event_type in _REPLICA_KINDS]
+
+
 def run_in_room(scenario: Scenario, **room_kw: Any) -> tuple[Any, LocalRoom]:
     async def main(room: LocalRoom, registry: Any) -> Any:
         transport = local_transport(registry)
@@ -46,29 +54,32 @@ def test_text_echo_speaks_for_the_estimated_time_after_tts_latency() -> None:
     async def scenario(t: DailyTransport, room: LocalRoom) -> list[Any]:
         sent = time.monotonic()
         t.send(protocol.echo_text(CID, text, "t1", True))
-        return [sent, *await collect_until(t, protocol.UTTERANCE)]
+        return [sent, *await collect_until(t, protocol.ROLE_STOPPED_SPEAKING)]
 
     (sent, *events), room = run_in_room(scenario)
-    started, stopped, utterance = events
-    assert [e.event_type for e in events] == [protocol.STARTED_SPEAKING, protocol.STOPPED_SPEAKING, protocol.UTTERANCE]
+    utterance, started, stopped = replica_only(events)
+    # 2026: the replica's utterance comes as it starts speaking, with the full text
+    assert [e.event_type for e in replica_only(events)] == [protocol.UTTERANCE, protocol.STARTED_SPEAKING, protocol.STOPPED_SPEAKING]
     assert {e.inference_id for e in events} == {"t1"}
+    assert all(e.message["inference_id"] == "t1" and "inference_id" not in e.properties for e in events)  # at the envelope
     assert started.t - sent == pytest.approx(FAST.tts_latency, abs=0.1)
     assert stopped.t - started.t == pytest.approx(0.5, abs=0.1)
-    assert stopped.properties["duration"] == pytest.approx(0.5, abs=0.01)
-    assert stopped.properties["interrupted"] is False
-    assert utterance.properties == {"role": "replica", "speech": text, "inference_id": "t1"}
+    assert stopped.properties == {"duration": pytest.approx(0.5, abs=0.01), "interrupted": False}
+    assert utterance.properties == {"role": "replica", "speech": text}
+    assert "properties" not in started.message  # "Omitted for started_speaking"
 
 
 def test_text_pieces_sharing_an_inference_id_are_one_utterance() -> None:
     async def scenario(t: DailyTransport, room: LocalRoom) -> list[Any]:
         for piece, done in (("Sorry, ", False), ("let me start ", False), ("that again.", True)):
             t.send(protocol.echo_text(CID, piece, "t1", done))
-        return await collect_until(t, protocol.UTTERANCE)
+        return await collect_until(t, protocol.STOPPED_SPEAKING)
 
     events, room = run_in_room(scenario)
     assert [e.event_type for e in events].count(protocol.STARTED_SPEAKING) == 1
-    assert events[-1].properties["speech"] == "Sorry, let me start that again."
-    assert events[-2].properties["duration"] == pytest.approx(0.6, abs=0.01)  # 6 words
+    final = [e for e in events if e.event_type == protocol.UTTERANCE_STREAMING][-1]
+    assert final.properties["speech"] == "Sorry, let me start that again." and final.properties["final"] is True
+    assert events[-1].properties["duration"] == pytest.approx(0.6, abs=0.01)  # 6 words
     assert [u.chunks for u in room.utterances] == [3]
 
 
@@ -79,7 +90,8 @@ def test_audio_echo_plays_for_exactly_the_audio_length_without_underruns_when_se
         return await collect_until(t, protocol.STOPPED_SPEAKING)
 
     events, room = run_in_room(scenario)
-    started, stopped = events[-2:]
+    started, stopped = replica_only(events)[-2:]
+    assert protocol.UTTERANCE not in [e.event_type for e in events]  # audio echo: no text to report
     assert (started.event_type, started.inference_id) == (protocol.STARTED_SPEAKING, "a1")
     assert stopped.properties["duration"] == pytest.approx(0.6, abs=1e-6)
     assert stopped.t - started.t == pytest.approx(0.6, abs=0.12)
@@ -109,16 +121,17 @@ def test_a_new_inference_id_interrupts_the_current_utterance() -> None:
         await next_event(t, protocol.STARTED_SPEAKING)
         await asyncio.sleep(0.3)
         t.send(protocol.echo_text(CID, "New thought", "t2", True))
-        return await collect_until(t, protocol.UTTERANCE)
+        return await collect_until(t, protocol.STOPPED_SPEAKING, skip=1)
 
     events, room = run_in_room(scenario)
+    events = replica_only(events)
     kinds = [(e.event_type, e.inference_id) for e in events]
     assert kinds == [
         (protocol.STOPPED_SPEAKING, "a1"),
         (protocol.REPLICA_INTERRUPTED, "a1"),
+        (protocol.UTTERANCE, "t2"),
         (protocol.STARTED_SPEAKING, "t2"),
         (protocol.STOPPED_SPEAKING, "t2"),
-        (protocol.UTTERANCE, "t2"),
     ]
     assert events[0].properties["interrupted"] is True
     assert events[0].properties["duration"] == pytest.approx(0.3, abs=0.12)
@@ -142,6 +155,7 @@ def test_interrupt_stops_at_once_and_later_chunks_are_ignored_but_recorded() -> 
         return [sent, *events, *[t.events.get_nowait() for _ in range(t.events.qsize())]]
 
     (sent, *events), room = run_in_room(scenario)
+    events = replica_only(events)
     stopped, interrupted = events[:2]
     assert stopped.t - sent < 0.1
     assert stopped.properties["interrupted"] is True and interrupted.inference_id == "a1"
@@ -166,13 +180,13 @@ def test_an_utterance_without_done_ends_after_done_timeout() -> None:
 
 def test_a_violation_fails_the_send_and_is_recorded() -> None:
     async def scenario(t: DailyTransport, room: LocalRoom) -> Any:
-        t.send(protocol.echo_text(CID, "Hi", "t1", "true"))  # type: ignore[arg-type]
+        t.send(protocol.echo_text(CID, "Hi", "t1", "yes"))  # type: ignore[arg-type]
         return await next_event(t, ROOM_ERROR)
 
     event, room = run_in_room(scenario)
-    assert event.error == "ProtocolViolation: done must be a JSON boolean, got 'true'"
+    assert event.error == "ProtocolViolation: done must be a JSON boolean, got 'yes'"
     assert event.inference_id == "t1"
-    assert room.violations == ["done must be a JSON boolean, got 'true'"]
+    assert room.violations == ["done must be a JSON boolean, got 'yes'"]
     assert isinstance(error_of(event), ProtocolViolation)
     assert room.utterances == []  # refused messages are not spoken
 

@@ -181,3 +181,28 @@ def test_client_repr_and_settings_repr_hide_the_key(client: TavusClient) -> None
     key = client.settings.api_key
     assert key not in repr(client) and key not in repr(client.settings) and key not in str(client.settings)
     assert "api_key='***'" in repr(client.settings)
+
+
+def test_post_pals_requires_default_face_id_as_the_pal_reference_says(fake: FakeTavus, ledger: Ledger) -> None:
+    from player.tavus import BadRequestError
+
+    with TavusClient(make_settings(fake, api="pals"), ledger=ledger) as pals:
+        with pytest.raises(BadRequestError, match="default_face_id is required"):
+            pals.create_persona("No face")
+        assert ledger.entries() == []  # refused: nothing to clean up
+    with TavusClient(make_settings(fake), ledger=ledger) as personas:
+        personas.delete_persona(personas.create_persona("Legacy, no replica").id)  # optional there
+
+
+def test_conversation_options_are_sent_and_typed(fake: FakeTavus, client: TavusClient) -> None:
+    from player.tavus import BadRequestError
+
+    persona = client.create_persona("Opts", replica_id=REPLICA)
+    options = {"callback_url": "https://x.test/hook", "require_auth": True, "audio_only": True, "max_participants": 3}
+    conversation = client.create_conversation(persona.id, options={**options, "test_mode": None})
+    stored = fake.state.conversations[conversation.id]
+    assert stored["callback_url"] == "https://x.test/hook" and stored["audio_only"] is True and stored["max_participants"] == 3
+    assert conversation.meeting_token and conversation.raw["callback_url"] == "https://x.test/hook"
+    with pytest.raises(BadRequestError, match="Invalid max_participants"):
+        client.create_conversation(persona.id, options={"max_participants": "two"})
+    client.end_conversation(conversation.id)

@@ -179,7 +179,8 @@ class RecordingRooms:
         self.fail = fail
         self.closed_event = threading.Event()
 
-    def open_room(self, conversation_id: str, *, persona: Mapping[str, Any], properties: Mapping[str, Any]) -> str:
+    def open_room(self, conversation_id: str, *, persona: Mapping[str, Any], properties: Mapping[str, Any], **options: Any) -> str:
+        self.options = options  # meeting_token, max_participants, audio_only
         if self.fail:
             raise RuntimeError("no rooms today")
         self.opened.append((conversation_id, persona, properties))

@@ -24,6 +24,7 @@ class CustomAudioSource:
     def __init__(self, sample_rate: int, channels: int, auto_silence: bool = True) -> None:
         self._sample_rate, self._channels, self._auto_silence = sample_rate, channels, auto_silence
         self._publisher: _CallClient | None = None
+        self._track_name: str | None = None  # published by add_custom_audio_track under this name
         self._next = 0.0  # when what was written so far has played
         self._lock = threading.Lock()
 
@@ -47,7 +48,7 @@ class CustomAudioSource:
             start = max(time.monotonic(), self._next)
             self._next = end = start + ticks * 0.01
         if self._publisher is not None and n:
-            self._publisher._microphone(pcm, self._sample_rate, self._channels, start)
+            self._publisher._microphone(pcm, self._sample_rate, self._channels, start, self._track_name)
         if completion is not None:
             self._core.call_at(end, completion, n)
             return n

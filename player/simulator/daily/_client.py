@@ -147,8 +147,8 @@ class _CallClient:
         self._inputs: dict[str, Any] = {"camera": {"isEnabled": False}, "microphone": {"isEnabled": False}}
 
     # -- the room's view of us (RoomClient) -------------------------------------------------
-    def participant(self) -> dict[str, Any]:
-        info: dict[str, Any] = {"isLocal": True, "isOwner": False, "joinedAt": self._joined_at}
+    def participant(self, local: bool = True) -> dict[str, Any]:
+        info: dict[str, Any] = {"isLocal": local, "isOwner": False, "joinedAt": self._joined_at}
         if self._user_name is not None:
             info["userName"] = self._user_name
         return {"id": self.participant_id, "info": info, "media": {}}
@@ -183,9 +183,9 @@ class _CallClient:
             raise TypeError(f"'{type(meeting_url).__name__}' object is not an instance of 'str'")
         if isinstance(client_settings, dict) and isinstance(client_settings.get("inputs"), dict):
             self._merge_inputs(client_settings["inputs"])
-        self._core.call(self._join, meeting_url, completion)
+        self._core.call(self._join, meeting_url, completion, meeting_token)
 
-    def _join(self, url: str, completion: Callable[[Any, str | None], None] | None) -> None:
+    def _join(self, url: str, completion: Callable[[Any, str | None], None] | None, token: str | None = None) -> None:
         parts = urlsplit(url)
         if not parts.scheme or not parts.netloc:
             self._core.call(completion, None, f'Failed to parse url: InvalidUrl("{url}", RelativeUrlWithoutBase)')
@@ -198,7 +198,12 @@ class _CallClient:
         try:
             if room is None:
                 raise LookupError(f"no room at {url}")
-            room.connect(self)
+            room.connect(self, token)
+        except PermissionError as exc:  # a private room without its token, or a full one
+            self._core.call(self._invoke, "on_error", (f"Join refused: {exc}",))
+            self._core.call(self._set_state, "left")
+            self._core.call(completion, None, f"Join(Refused({exc!s}))")
+            return
         except LookupError as exc:
             error = f'Connection(Api(RoomLookup(RoomInfoFetchFailed(NotFound("{exc}")))))'
             t = time.monotonic() + self._core.join_failure_delay
@@ -252,6 +257,22 @@ class _CallClient:
         self.deliver("on_inputs_updated", self.inputs())
         self._core.call(completion, None)
 
+    def add_custom_audio_track(
+        self,
+        track_name: str,
+        audio_track: Any,
+        ignore_audio_level: bool | None = None,
+        completion: Callable[[str | None], None] | None = None,
+    ) -> None:
+        """A named custom track (pipecat's old track echo published one named `stream`)."""
+        self._alive()
+        source = self._core.tracks.get(str(getattr(audio_track, "id", "")))
+        if source is None:
+            self._core.call(completion, "CustomTrackNotFound")
+            return
+        source._publisher, source._track_name = self, track_name
+        self._core.call(completion, None)
+
     def _merge_inputs(self, settings: dict[str, Any]) -> None:
         for device, value in settings.items():
             value = {"isEnabled": value} if isinstance(value, bool) else dict(value)
@@ -267,8 +288,10 @@ class _CallClient:
             return
         self._room.receive(self, wire, participant_id, lambda error: self._core.call(completion, error))
 
-    def _microphone(self, pcm: bytes, sample_rate: int, channels: int, start: float) -> None:
-        if self._state == "joined" and not self._released and self._inputs.get("microphone", {}).get("isEnabled"):
+    def _microphone(self, pcm: bytes, sample_rate: int, channels: int, start: float, track: str | None = None) -> None:
+        """Audio from a published track: the microphone input, or a named custom track."""
+        published = track is not None or self._inputs.get("microphone", {}).get("isEnabled")
+        if self._state == "joined" and not self._released and published:
             self._room.microphone_audio(self, pcm, sample_rate, channels, start)
 
 

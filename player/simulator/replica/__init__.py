@@ -4,7 +4,8 @@ interrupts honoured."""
 
 from __future__ import annotations
 
-from ._protocol_check import DEFAULT_SAMPLE_RATE, SAMPLE_RATES, Echo, Interrupt, ProtocolChecker
+from ._events import EventStream
+from ._protocol_check import DEFAULT_SAMPLE_RATE, SAMPLE_RATES, Echo, Interrupt, Nonstandard, ProtocolChecker, Sensitivity
 from ._replica import Replica, ReplicaSink, Utterance
 from ._room import LocalRoom, RoomClient, RoomSettings
 from ._rooms import LOCAL_URL_PREFIX, RoomRegistry, is_local_url
@@ -23,6 +24,9 @@ __all__ = [
     "ProtocolChecker",
     "Echo",
     "Interrupt",
+    "Sensitivity",
+    "Nonstandard",
+    "EventStream",
     "SAMPLE_RATES",
     "DEFAULT_SAMPLE_RATE",
     "VoiceActivity",

@@ -4,6 +4,12 @@ A message that real Tavus might silently drop or misread is refused here with a 
 scenario that plays cleanly on the local replica sends only what the real one accepts. Facts:
 shared/reference/tavus-echo.md. Stateful rules (one sample rate per utterance, nothing after
 `done`) live here too, so the checker alone decides what is a violation.
+
+What the docs' and seeds' own examples send is accepted even where it strays from the schema
+(`done` as the string "true", a text echo without `modality` or with modality "speech", null
+fields from the seed's relay script), each time with a `Nonstandard` note naming the field: the
+player never sends these, but a `send:` step or a relay may, and real Tavus is not known to
+refuse them. Notes collect in `notes` until the replica takes them.
 """
 
 from __future__ import annotations
@@ -17,11 +23,23 @@ from typing import Any
 from ... import protocol
 from ...errors import ProtocolViolation
 
-__all__ = ["ProtocolChecker", "Echo", "Interrupt", "SAMPLE_RATES", "DEFAULT_SAMPLE_RATE"]
+__all__ = ["ProtocolChecker", "Echo", "Interrupt", "Sensitivity", "Nonstandard", "SAMPLE_RATES", "DEFAULT_SAMPLE_RATE"]
 
 SAMPLE_RATES = (16000, 24000)
 DEFAULT_SAMPLE_RATE = 16000  # what Tavus assumes when `sample_rate` is omitted
 _NOT_FOR_ECHO = {"conversation.respond", "conversation.overwrite_llm_context"}
+_SENSITIVITY_KEYS = ("participant_pause_sensitivity", "participant_interrupt_sensitivity")
+_SENSITIVITY_VALUES = ("superlow", "verylow", "low", "medium", "high")
+
+
+@dataclass(frozen=True, slots=True)
+class Nonstandard:
+    """An accepted message that strays from the documented schema: which field, and how."""
+
+    event_type: str
+    field: str
+    value: Any
+    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +57,11 @@ class Echo:
 @dataclass(frozen=True, slots=True)
 class Interrupt:
     """A valid conversation.interrupt."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sensitivity:
+    """A conversation.sensitivity: documented, accepted, and of no effect in echo mode."""
 
 
 class ProtocolChecker:
@@ -59,8 +82,12 @@ class ProtocolChecker:
         self._rates: dict[str, int] = {}  # inference_id -> sample rate of its first chunk
         self._modalities: dict[str, str] = {}
         self._done: set[str] = set()
+        self.notes: list[Nonstandard] = []
 
-    def check(self, message: Any) -> Echo | Interrupt:
+    def _note(self, event_type: str, field: str, value: Any, message: str) -> None:
+        self.notes.append(Nonstandard(event_type, field, value, message))
+
+    def check(self, message: Any) -> Echo | Interrupt | Sensitivity:
         if not isinstance(message, Mapping):
             raise ProtocolViolation(f"an app message must be a JSON object, got {type(message).__name__}")
         size = protocol.message_bytes(message)
@@ -71,14 +98,26 @@ class ProtocolChecker:
         event_type = message.get("event_type")
         if event_type in _NOT_FOR_ECHO:
             raise ProtocolViolation(f"{event_type} is for the full pipeline, not echo mode")
-        if event_type not in (protocol.ECHO, protocol.INTERRUPT):
+        if event_type not in (protocol.ECHO, protocol.INTERRUPT, protocol.SENSITIVITY):
             raise ProtocolViolation(f"unknown event_type {event_type!r}")
         cid = message.get("conversation_id")
         if cid != self.conversation_id:
             raise ProtocolViolation(f"conversation_id {cid!r} is not this conversation ({self.conversation_id})")
         if event_type == protocol.INTERRUPT:
             return Interrupt()
+        if event_type == protocol.SENSITIVITY:
+            return self._check_sensitivity(message.get("properties"))
         return self._check_echo(message.get("properties"))
+
+    def _check_sensitivity(self, props: Any) -> Sensitivity:
+        given = [k for k in _SENSITIVITY_KEYS if isinstance(props, Mapping) and k in props]
+        if len(given) != 1:
+            self._note(protocol.SENSITIVITY, "properties", props, "send exactly one of " + " or ".join(_SENSITIVITY_KEYS))
+        for key in given:
+            assert isinstance(props, Mapping)
+            if props[key] not in _SENSITIVITY_VALUES:
+                self._note(protocol.SENSITIVITY, key, props[key], "expected one of " + ", ".join(_SENSITIVITY_VALUES))
+        return Sensitivity()
 
     def _check_echo(self, props: Any) -> Echo:
         if not self.echo_mode:
@@ -88,13 +127,10 @@ class ProtocolChecker:
         inference_id = props.get("inference_id")
         if inference_id is not None and not isinstance(inference_id, str):
             raise ProtocolViolation(f"inference_id must be a string, got {type(inference_id).__name__}")
-        done = props.get("done", False)
-        if not isinstance(done, bool):
-            # The docs' example shows "true"; only a JSON boolean is unambiguous.
-            raise ProtocolViolation(f"done must be a JSON boolean, got {done!r}")
+        done = self._done_of(props)
         if inference_id is not None and inference_id in self._done:
             raise ProtocolViolation(f"message for inference_id {inference_id} after its done: true")
-        modality = props.get("modality")
+        modality = self._modality_of(props)
         if modality == "text":
             echo = self._check_text(props, inference_id, done)
         elif modality == "audio":
@@ -108,6 +144,32 @@ class ProtocolChecker:
             if done:
                 self._done.add(inference_id)
         return echo
+
+    def _done_of(self, props: Mapping[str, Any]) -> bool:
+        done = props.get("done", False)
+        if isinstance(done, bool):
+            return done
+        if isinstance(done, str) and done.strip().lower() in ("true", "false"):
+            # The API-reference example, the quickstarts and Tavus's own skill send "true".
+            self._note(protocol.ECHO, "done", done, "done should be a JSON boolean; read as one")
+            return done.strip().lower() == "true"
+        if done is None:  # the seeds' relay script forwards an absent `done` as null
+            self._note(protocol.ECHO, "done", None, "done is null; read as false")
+            return False
+        raise ProtocolViolation(f"done must be a JSON boolean, got {done!r}")
+
+    def _modality_of(self, props: Mapping[str, Any]) -> Any:
+        modality = props.get("modality")
+        if modality in ("text", "audio"):
+            if modality == "text" and props.get("audio") is not None:
+                self._note(protocol.ECHO, "audio", "...", "a text echo carries `audio`; it is ignored")
+            return modality
+        if modality is None or modality == "speech":
+            guess = "audio" if isinstance(props.get("audio"), str) and not isinstance(props.get("text"), str) else "text"
+            said = "no modality" if modality is None else f"modality {modality!r}"
+            self._note(protocol.ECHO, "modality", modality, f"{said}; read as {guess!r} from the fields given")
+            return guess
+        return modality
 
     def _check_text(self, props: Mapping[str, Any], inference_id: str | None, done: bool) -> Echo:
         if self.microphone:
@@ -130,6 +192,9 @@ class ProtocolChecker:
         if pcm[:4] == b"RIFF":
             raise ProtocolViolation("`audio` starts with a WAV header: send raw PCM")
         rate = props.get("sample_rate", DEFAULT_SAMPLE_RATE)
+        if rate is None:
+            self._note(protocol.ECHO, "sample_rate", None, f"sample_rate is null; read as {DEFAULT_SAMPLE_RATE}")
+            rate = DEFAULT_SAMPLE_RATE
         if isinstance(rate, bool) or not isinstance(rate, int) or rate not in SAMPLE_RATES:
             raise ProtocolViolation(f"sample_rate must be 16000 or 24000, got {rate!r}")
         if inference_id is not None:

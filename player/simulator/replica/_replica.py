@@ -4,7 +4,9 @@ It runs on its own thread with a real clock (time.monotonic), so its events reac
 a thread other than theirs, as daily-core's do. All its state is touched by that thread only;
 other threads hand it work through an inbox. Playback is modelled as a buffer of seconds: audio
 is playable when it arrives (text after the TTS latency), plays at 1x, and when the buffer runs
-dry before `done` the replica stalls and counts an underrun.
+dry before `done` the replica stalls and counts an underrun. Its events (player.simulator.
+replica._events) follow the 2026 event pages: the utterance as a turn starts, a text echo's words
+streamed as they are spoken, role-agnostic events beside the replica's.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ... import protocol
 from ...errors import ProtocolViolation
 from ...plan import speech_seconds
-from ._protocol_check import Echo, Interrupt, ProtocolChecker
+from ._events import EventStream
+from ._protocol_check import Echo, Interrupt, Nonstandard, ProtocolChecker, Sensitivity
 from ._voice_activity import VoiceActivity
 
 if TYPE_CHECKING:
@@ -43,6 +45,7 @@ class ReplicaSink(Protocol):
     def replica_joined(self) -> None: ...
     def replica_event(self, message: dict[str, Any]) -> None: ...
     def violation(self, reason: str) -> None: ...
+    def nonstandard(self, note: Nonstandard) -> None: ...
 
 
 @dataclass(eq=False)
@@ -62,6 +65,8 @@ class Utterance:
     chunks_after_interrupt: int = 0
     started_at: float | None = None  # monotonic time of started_speaking
     stopped_at: float | None = None
+    streamed: int = 0  # text echo: words sent in utterance.streaming so far
+    content_index: int = 0  # the next streaming event's index (0-based, per inference)
     _pending: list[tuple[float, float]] = field(default_factory=list, repr=False)  # (playable at, s)
     _seg: tuple[float, float] | None = field(default=None, repr=False)  # playing since (t, position)
     _last_input: float = field(default=0.0, repr=False)
@@ -103,6 +108,8 @@ class Replica:
         self._anon = itertools.count(1)
         self._mic: Utterance | None = None
         self._voice = VoiceActivity(settings.voice_threshold, settings.mic_silence)
+        self._events = EventStream(conversation_id, sink.replica_event)
+        self._per_word = 60.0 / settings.words_per_minute if settings.words_per_minute > 0 else 0.0
         self._thread = threading.Thread(target=self._run, name=f"replica-{conversation_id}", daemon=True)
         self._thread.start()
 
@@ -151,11 +158,17 @@ class Replica:
                 self._sink.violation(str(exc))
                 reply(exc)  # the typed refusal travels to the transport as it is
                 return
+            finally:
+                notes, self.checker.notes = self.checker.notes, []
+                for note in notes:
+                    self._sink.nonstandard(note)
             reply(None)
             if isinstance(parsed, Interrupt):
                 self._interrupt(t)
-            else:
+            elif isinstance(parsed, Echo):
                 self._echo(parsed, t)
+            else:
+                assert isinstance(parsed, Sensitivity)  # VAD tuning: nothing to do in echo mode
         elif kind == "mic":
             self._hear_mic(t, *item[2:])
 
@@ -187,6 +200,7 @@ class Replica:
         u._pending.append((ready, seconds))
 
     def _interrupt(self, t: float) -> None:
+        self._interrupt_microphone(t)
         u = self._current
         if u is None or u.finished:
             return
@@ -196,8 +210,25 @@ class Replica:
         self._interrupted[u.inference_id] = u
         if u.started_at is not None:
             u.stopped_at = t
-            self._stopped(u, interrupted=True)
-            self._emit(protocol.REPLICA_INTERRUPTED, {"inference_id": u.inference_id})
+            if u.modality == "text":  # only the words actually spoken aloud
+                words = u.text.split()
+                count = max(u.streamed, self._words_at(u.spoken_seconds, len(words)))
+                self._events.streaming(u.inference_id, " ".join(words[:count]), u.content_index, final=True, interrupted=True)
+                u.content_index += 1
+            self._events.stopped(u.inference_id, u.spoken_seconds, interrupted=True)
+
+    def _interrupt_microphone(self, t: float) -> None:
+        """An interrupt cuts a microphone turn too: the replica stops mid-clip."""
+        u = self._mic
+        if u is None:
+            return
+        assert u.started_at is not None
+        self._mic = None
+        self._voice.reset()  # the next voiced frame starts a new turn
+        u.received_seconds = u.spoken_seconds = max(0.0, t - u.started_at)
+        u.stopped_at = t
+        u.done = u.interrupted = True
+        self._events.stopped(u.inference_id, u.spoken_seconds, interrupted=True)
 
     # -- the clock -------------------------------------------------------------------------
     def _next_deadline(self) -> float | None:
@@ -211,6 +242,9 @@ class Replica:
                 times.append(dry)
             elif not u._pending:
                 times.append(u._last_input + self.settings.done_timeout)
+            word = self._next_word_at(u)
+            if word is not None:
+                times.append(word)
         mic = self._voice.next_change(in_turn=self._mic is not None)
         if mic is not None:
             times.append(mic)
@@ -234,6 +268,8 @@ class Replica:
                 self._finish(u, u._last_input + self.settings.done_timeout)  # `done` never came
             else:
                 break
+        if u is not None and not u.finished:
+            self._stream_words(u, now)
         self._advance_mic(now)
 
     def _arrive(self, u: Utterance, t: float) -> None:
@@ -242,7 +278,9 @@ class Replica:
             u._seg = (t, u.spoken_seconds)
             if u.started_at is None:
                 u.started_at = t
-                self._emit(protocol.STARTED_SPEAKING, {"inference_id": u.inference_id})
+                self._events.next_turn()
+                self._events.started(u.inference_id, speech=u.text if u.modality == "text" else None)
+            self._stream_words(u, t)
 
     def _run_dry(self, u: Utterance, t: float) -> None:
         u.spoken_seconds = u._playable()
@@ -256,13 +294,37 @@ class Replica:
         u.stopped_at = t
         if u.started_at is None:
             return  # never had anything to say
-        self._stopped(u, interrupted=False)
         if u.modality == "text":
-            self._emit(protocol.UTTERANCE, {"role": "replica", "speech": u.text, "inference_id": u.inference_id})
+            self._events.streaming(u.inference_id, " ".join(u.text.split()), u.content_index, final=True)
+            u.content_index += 1
+        self._events.stopped(u.inference_id, u.spoken_seconds, interrupted=False)
 
-    def _stopped(self, u: Utterance, *, interrupted: bool) -> None:
-        props = {"inference_id": u.inference_id, "duration": round(u.spoken_seconds, 3), "interrupted": interrupted}
-        self._emit(protocol.STOPPED_SPEAKING, props)
+    # -- utterance.streaming (text echo: the words as they are spoken) -----------------------
+    def _words_at(self, position: float, total: int) -> int:
+        """Words begun by `position` seconds into the utterance (a word counts once it starts)."""
+        if self._per_word <= 0:
+            return total
+        return min(total, int(position / self._per_word + 1e-9) + 1)
+
+    def _stream_words(self, u: Utterance, now: float) -> None:
+        if u.modality != "text" or u.started_at is None or u.finished:
+            return
+        words = u.text.split()
+        count = self._words_at(u.position(now), len(words))
+        if count > u.streamed:
+            u.streamed = count
+            self._events.streaming(u.inference_id, " ".join(words[:count]), u.content_index, final=False)
+            u.content_index += 1
+
+    def _next_word_at(self, u: Utterance) -> float | None:
+        """When the next word starts, while a text echo is playing."""
+        if u.modality != "text" or u._seg is None or self._per_word <= 0 or u.streamed >= len(u.text.split()):
+            return None
+        start = u.streamed * self._per_word
+        if start > u._playable() + 1e-9:  # its text is not playable yet: an arrival wakes us
+            return None
+        t0, pos0 = u._seg
+        return t0 + max(0.0, start - pos0)
 
     # -- microphone echo -------------------------------------------------------------------
     def _hear_mic(self, start: float, pcm: bytes, sample_rate: int, channels: int) -> None:
@@ -276,7 +338,8 @@ class Replica:
                 return
             self._mic = Utterance(f"microphone-{next(self._anon)}", "microphone", started_at=started)
             self.utterances.append(self._mic)
-            self._emit(protocol.STARTED_SPEAKING, {"inference_id": self._mic.inference_id})
+            self._events.next_turn()
+            self._events.started(self._mic.inference_id, speech=None)
         u = self._mic
         ended = self._voice.ended(now)
         if ended is None:
@@ -286,14 +349,4 @@ class Replica:
         u.stopped_at = ended
         u.done = True
         self._mic = None
-        self._stopped(u, interrupted=False)
-
-    def _emit(self, event_type: str, properties: dict[str, Any]) -> None:
-        self._sink.replica_event(
-            {
-                "message_type": protocol.MESSAGE_TYPE,
-                "event_type": event_type,
-                "conversation_id": self.conversation_id,
-                "properties": properties,
-            }
-        )
+        self._events.stopped(u.inference_id, u.spoken_seconds, interrupted=False)

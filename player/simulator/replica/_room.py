@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ._protocol_check import ProtocolChecker
+from ._protocol_check import Nonstandard, ProtocolChecker
 from ._replica import Replica, Utterance
 
 __all__ = ["LocalRoom", "RoomSettings", "RoomClient"]
@@ -39,7 +39,7 @@ class RoomClient(Protocol):
 
     participant_id: str
 
-    def participant(self) -> dict[str, Any]: ...
+    def participant(self, local: bool = True) -> dict[str, Any]: ...  # local=False: as others see it
     def deliver(self, callback: str, *args: Any) -> None: ...  # an EventHandler callback
 
 
@@ -53,17 +53,24 @@ class LocalRoom:
         properties: Mapping[str, Any],
         settings: RoomSettings,
         on_ended: Callable[[str], None] | None = None,
+        meeting_token: str | None = None,
+        max_participants: int | None = None,
+        audio_only: bool = False,
     ) -> None:
         self.conversation_id = conversation_id
         self.url = url
         self.persona = dict(persona)
         self.properties = dict(properties)
         self.settings = settings
+        self.meeting_token = meeting_token
+        self.max_participants = max_participants
+        self.audio_only = audio_only
         self.replica_id = str(uuid.uuid4())
         self.received: list[tuple[float, Mapping[str, Any]]] = []  # every app message, heard or not
         self.unheard: list[tuple[float, Mapping[str, Any]]] = []  # sent while the replica was away
         self.emitted: list[tuple[float, Mapping[str, Any]]] = []  # the replica's events
         self.violations: list[str] = []
+        self.notes: list[tuple[float, Nonstandard]] = []  # accepted, off the documented schema
         self.microphone_seconds = 0.0  # custom-track audio received
         self.replica_present = False
         self.ended = False
@@ -86,8 +93,10 @@ class LocalRoom:
 
     @property
     def microphone_input(self) -> bool:
+        """Microphone echo: the persona field is unsettled (a pipecat draft wrote
+        `{"isEnabled": true}`, Tavus's own check wanted the string "enabled"); both count."""
         mic = _dig(self.persona, "layers", "transport", "input_settings", "microphone")
-        return isinstance(mic, Mapping) and mic.get("isEnabled") is True
+        return mic == "enabled" or (isinstance(mic, Mapping) and mic.get("isEnabled") is True)
 
     @property
     def utterances(self) -> list[Utterance]:
@@ -101,7 +110,7 @@ class LocalRoom:
         return {
             "id": self.replica_id,
             "info": {"userName": self.persona_name, "isLocal": False, "isOwner": True, "joinedAt": int(time.time())},
-            "media": {"microphone": {"state": "playable"}, "camera": {"state": "playable"}},
+            "media": {"microphone": {"state": "playable"}, "camera": {"state": "off" if self.audio_only else "playable"}},
         }
 
     def events(self, event_type: str | None = None) -> list[Mapping[str, Any]]:
@@ -113,17 +122,23 @@ class LocalRoom:
             return self._cond.wait_for(lambda: predicate(self), timeout)
 
     # -- clients (fakedaily, on their caller's thread) ---------------------------------------
-    def connect(self, client: RoomClient) -> dict[str, dict[str, Any]]:
-        """Admit a participant; returns the others already in the room."""
+    def connect(self, client: RoomClient, meeting_token: str | None = None) -> dict[str, dict[str, Any]]:
+        """Admit a participant; returns the others already in the room. PermissionError when
+        the room is private and the token is not its own, or when it is full."""
         with self._cond:
             if self.ended:
                 raise LookupError(f"conversation {self.conversation_id} has ended")
+            if self.meeting_token is not None and meeting_token != self.meeting_token:
+                raise PermissionError("this room requires a valid meeting token (require_auth)")
+            count = len(self._clients) + (1 if self.replica_present else 0)
+            if self.max_participants is not None and count >= self.max_participants:
+                raise PermissionError(f"the room is full (max_participants {self.max_participants}, the replica counts)")
             if self._left_timer is not None:
                 self._left_timer.cancel()
                 self._left_timer = None
             others = self.participants_for(client)  # the condition's lock is reentrant
             for other in self._clients.values():
-                other.deliver("on_participant_joined", client.participant())
+                other.deliver("on_participant_joined", client.participant(local=False))
             self._clients[client.participant_id] = client
             self._cond.notify_all()
         self.replica.participant_joined()
@@ -134,7 +149,7 @@ class LocalRoom:
             if self._clients.pop(client.participant_id, None) is None:
                 return
             for other in self._clients.values():
-                other.deliver("on_participant_left", client.participant(), "leftCall")
+                other.deliver("on_participant_left", client.participant(local=False), "leftCall")
             if not self._clients and not self.ended:
                 # Tavus ends a conversation participant_left_timeout (default 0) s after we leave.
                 delay = float(self.properties.get("participant_left_timeout") or 0)
@@ -145,7 +160,7 @@ class LocalRoom:
 
     def participants_for(self, client: RoomClient) -> dict[str, dict[str, Any]]:
         with self._cond:
-            others = {c.participant_id: c.participant() for c in self._clients.values() if c is not client}
+            others = {c.participant_id: c.participant(local=False) for c in self._clients.values() if c is not client}
             if self.replica_present:
                 others[self.replica_id] = self.replica_participant()
             return others
@@ -216,6 +231,11 @@ class LocalRoom:
     def violation(self, reason: str) -> None:
         with self._cond:
             self.violations.append(reason)
+            self._cond.notify_all()
+
+    def nonstandard(self, note: Nonstandard) -> None:
+        with self._cond:
+            self.notes.append((time.monotonic(), note))
             self._cond.notify_all()
 
 

@@ -35,8 +35,19 @@ class RoomRegistry:
         self._rooms: dict[str, LocalRoom] = {}
         self._lock = threading.Lock()
 
-    def open_room(self, conversation_id: str, *, persona: Mapping[str, Any], properties: Mapping[str, Any]) -> str:
-        """Create the room of a new conversation; returns its conversation_url."""
+    def open_room(
+        self,
+        conversation_id: str,
+        *,
+        persona: Mapping[str, Any],
+        properties: Mapping[str, Any],
+        meeting_token: str | None = None,
+        max_participants: int | None = None,
+        audio_only: bool = False,
+    ) -> str:
+        """Create the room of a new conversation; returns its conversation_url. With a
+        `meeting_token` (require_auth) only a join with it gets in; `max_participants` counts
+        the replica, as Tavus does."""
         url = LOCAL_URL_PREFIX + conversation_id
         with self._lock:
             if conversation_id in self._rooms:
@@ -48,6 +59,9 @@ class RoomRegistry:
                 properties=properties,
                 settings=self.settings,
                 on_ended=self._ended,
+                meeting_token=meeting_token,
+                max_participants=max_participants,
+                audio_only=audio_only,
             )
         return url
 

@@ -46,6 +46,10 @@ class VoiceActivity:
         for a, b in voiced_spans(pcm, sample_rate, channels, self.threshold):
             _extend(self._spans, start + a, start + b)
 
+    def reset(self) -> None:
+        """Forget the current turn (an interrupt cut it short)."""
+        self._spans.clear()
+
     def next_change(self, in_turn: bool) -> float | None:
         """When the turn may start (not `in_turn`) or end (in it), if anything was heard."""
         if not self._spans:

@@ -45,7 +45,16 @@ _Answer = tuple[int, Any]  # (status, JSON body or None)
 class RoomProvider(Protocol):
     """The local replica's room registry: a room per live (non test_mode) conversation."""
 
-    def open_room(self, conversation_id: str, *, persona: Mapping[str, Any], properties: Mapping[str, Any]) -> str:
+    def open_room(
+        self,
+        conversation_id: str,
+        *,
+        persona: Mapping[str, Any],
+        properties: Mapping[str, Any],
+        meeting_token: str | None = None,
+        max_participants: int | None = None,
+        audio_only: bool = False,
+    ) -> str:
         """Returns the conversation_url."""
 
     def close_room(self, conversation_id: str) -> None: ...
@@ -166,6 +175,9 @@ class FakeTavus:
         if not isinstance(layers, dict) or (name is not None and not isinstance(name, str)):
             raise bad_request("Invalid request body")
         replica_field = "default_face_id" if pals else "default_replica_id"
+        if pals and body.get(replica_field) is None:
+            # The PAL reference: "default_face_id is required on POST /v2/pals".
+            raise bad_request("default_face_id is required")
         with self.state.lock:
             replica = body.get(replica_field)
             if replica is not None:
@@ -208,6 +220,7 @@ class FakeTavus:
         valid = isinstance(duration, (int, float)) and not isinstance(duration, bool)
         if not valid or not 0 < duration <= MAX_CALL_DURATION:
             raise bad_request(f"max_call_duration must be between 1 and {MAX_CALL_DURATION} seconds")
+        _check_types(body)
         test_mode = body.get("test_mode") is True
         with self.state.lock:
             persona = self.state.personas.get(persona_id) if persona_id is not None else None
@@ -235,12 +248,21 @@ class FakeTavus:
                 "created_at": now,
                 "updated_at": now,
                 "meeting_token": secrets.token_urlsafe(16) if body.get("require_auth") else None,
+                "audio_only": body.get("audio_only") is True,
+                "max_participants": body.get("max_participants"),
             }
             self.state.conversations[cid] = conv  # holds its concurrency slot while the room opens
             persona_view = self.state.persona_view(persona, "personas") if persona else {}
         if not test_mode and self.rooms is not None:
             try:
-                url = self.rooms.open_room(cid, persona=persona_view, properties=dict(props))
+                url = self.rooms.open_room(
+                    cid,
+                    persona=persona_view,
+                    properties=dict(props),
+                    meeting_token=conv["meeting_token"],
+                    max_participants=conv["max_participants"],
+                    audio_only=conv["audio_only"],
+                )
             except Exception as exc:  # the room could not open: Tavus would fail the create
                 log.warning("open_room(%s) failed: %s", cid, exc)
                 with self.state.lock:
@@ -317,3 +339,24 @@ class FakeTavus:
                         raise bad_request("Invalid JSON body")
                     return getattr(self, handler)(match.groupdict(), query, body)
         raise HttpError(405 if known_path else 404, {"error": "Method not allowed" if known_path else "Not found"})
+
+
+_BODY_TYPES: dict[str, tuple[type, ...]] = {
+    "callback_url": (str,),
+    "test_mode": (bool,),
+    "require_auth": (bool,),
+    "audio_only": (bool,),
+    "max_participants": (int,),
+}
+
+
+def _check_types(body: Mapping[str, Any]) -> None:
+    """POST /v2/conversations options, typed as the reference's examples show them."""
+    for key, types in _BODY_TYPES.items():
+        value = body.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, types) or (bool not in types and isinstance(value, bool)):
+            raise bad_request(f"Invalid {key}")
+    if isinstance(body.get("max_participants"), int) and body["max_participants"] < 1:
+        raise bad_request("Invalid max_participants")
