@@ -18,6 +18,7 @@ from ._scheduler import CueWaiter, Observer, RunOptions, Scheduler, StepRecord
 from ._session import Outcome, Session, safety_properties
 from ._speech import SpeechTracker
 from ._stats import Lateness, percentile
+from ._thresholds import ThresholdResult, judge, run_metrics
 
 __all__ = [
     "Session",
@@ -39,6 +40,9 @@ __all__ = [
     "SpeechTracker",
     "Lateness",
     "percentile",
+    "ThresholdResult",
+    "judge",
+    "run_metrics",
     "sleep_until",
     "SPIN",
 ]

@@ -47,6 +47,11 @@ class Backend:
         room = self.rooms.find(conversation_id) if self.rooms is not None and conversation_id else None
         return room.underruns if room is not None else None
 
+    def underrun_times(self, conversation_id: str | None) -> list[float]:
+        """When the local replica's buffer ran dry (time.monotonic, as the event loop's clock); [] on Daily."""
+        room = self.rooms.find(conversation_id) if self.rooms is not None and conversation_id else None
+        return list(getattr(room, "underrun_times", [])) if room is not None else []
+
 
 @contextlib.contextmanager
 def tavus_backend(*, api_key_file: str | None = None, api: str | None = None) -> Iterator[Backend]:

@@ -203,6 +203,8 @@ class Scenario:
     steps: tuple[Step, ...]
     # Every file read to build it (the scenario first, then includes), for reports.
     files: tuple[Path, ...] = ()
+    # `thresholds:` metric -> upper bound (seconds or a count), in the order written.
+    thresholds: Mapping[str, float] = field(default_factory=dict)
 
     def step_by_id(self, step_id: str) -> Step | None:
         for step in self.steps:

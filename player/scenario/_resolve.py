@@ -73,6 +73,7 @@ class _Resolver:
             vars=scope,
             steps=tuple(self.steps),
             files=tuple(self.files),
+            thresholds=self.builder.thresholds(doc, data.get("thresholds")),
         )
         return scenario, self.diagnostics
 
