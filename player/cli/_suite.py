@@ -92,7 +92,9 @@ def _complete_step_ids(ctx: click.Context, _param: click.Parameter, incomplete: 
 
     from ..scenario import resolve_file
 
-    files = ctx.params.get("files") or ()
+    # While the option's value is being completed, click has not bound the arguments yet: they
+    # are still in ctx.args.
+    files = ctx.params.get("files") or ctx.args
     for file in files:
         if Path(file).is_file():
             scenario, _ = resolve_file(file)

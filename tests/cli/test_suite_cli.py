@@ -1,0 +1,140 @@
+"""Suites: a folder or several files play in turn or `--jobs` at once, one report per scenario
+plus an index, one JUnit file, an overall exit code; `--shard I/N` splits them so N shards play
+every scenario exactly once, and `report --merge` counts them all. Also `play --report` and
+`--format github` for one scenario, and shell completion of `--from`. Real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import junitparser
+
+from play_support import write_scenario
+from player.cli._suite import shard_of
+from player.cli._suite_runner import overall_code, slugs
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("TAVUS_") and k != "GITHUB_STEP_SUMMARY"}
+    return subprocess.run(
+        [sys.executable, "-m", "player", *args], capture_output=True, text=True, env={**base, **(env or {})}, timeout=300, cwd=ROOT
+    )
+
+
+def _suite(folder: Path, n: int) -> list[Path]:
+    return [write_scenario(folder, f"name: S{k}\nsteps:\n  - say: hi {k}\n    id: hi\n", name=f"s{k}.scenario.yaml") for k in range(n)]
+
+
+def _played(log_dir: Path) -> list[str]:
+    names = []
+    for log in sorted(log_dir.glob("*.jsonl")):
+        records = [json.loads(line) for line in log.read_text().splitlines()]
+        assert records[-1]["kind"] == "end" and records[-1]["outcome"] == "played"
+        names.append(records[0]["name"])
+    return names
+
+
+def test_shards_play_every_scenario_exactly_once_and_merge_counts_them_all(tmp_path: Path) -> None:
+    folder = tmp_path / "suite"
+    folder.mkdir()
+    _suite(folder, 5)
+    played: list[str] = []
+    for i in (1, 2, 3):
+        logs = tmp_path / f"logs-{i}"
+        result = run_cli("play", str(folder), "--shard", f"{i}/3", "--log", str(logs), "--jobs", "2")
+        assert result.returncode == 0, result.stdout + result.stderr
+        played += _played(logs)
+    assert sorted(played) == [f"S{k}" for k in range(5)]  # each once, none twice
+    junit, merged = tmp_path / "merged.xml", tmp_path / "merged.html"
+    result = run_cli("report", "--merge", *(str(tmp_path / f"logs-{i}") for i in (1, 2, 3)), "-o", str(merged), "--junit", str(junit))
+    assert result.returncode == 0, result.stderr
+    suites = list(junitparser.JUnitXml.fromfile(str(junit)))
+    assert sorted(s.name for s in suites) == [f"S{k}" for k in range(5)]
+    assert sum(s.tests for s in suites) == 5 and sum(s.failures + s.errors for s in suites) == 0
+    assert "5 of 5 scenarios passed" in merged.read_text()
+    lone = run_cli("report", str(tmp_path / "logs-1"), "-o", str(tmp_path / "x.html"))
+    assert lone.returncode == 2 and "pass --merge" in lone.stderr
+
+
+def test_a_suite_writes_reports_an_index_junit_and_the_worst_exit_code(tmp_path: Path) -> None:
+    folder = tmp_path / "suite"
+    folder.mkdir()
+    good, other = _suite(folder, 2)
+    slow = write_scenario(folder, "name: Slow\nthresholds: {length: 0.1s}\nsteps:\n  - say: a bit longer\n", name="slow.scenario.yaml")
+    bad = write_scenario(folder, "steps:\n  - sey: hi\n", name="bad.scenario.yaml")
+    reports, junit, summary = tmp_path / "reports", tmp_path / "suite.xml", tmp_path / "summary.md"
+    result = run_cli(
+        "play", str(good), str(other), str(slow), str(bad), "--report", str(reports), "--junit", str(junit),
+        env={"GITHUB_STEP_SUMMARY": str(summary)},
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr  # invalid (1) is worse than a threshold (4)
+    assert "suite: 4 scenarios, 2 passed" in result.stdout
+    names = sorted(p.name for p in reports.glob("*.html"))
+    assert len(names) == 5 and "index.html" in names
+
+    class Links(HTMLParser):
+        hrefs: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.hrefs += [v or "" for k, v in attrs if tag == "a" and k == "href"]
+
+    links = Links()
+    links.feed((reports / "index.html").read_text())
+    assert sorted(links.hrefs) == sorted(n for n in names if n != "index.html")
+    suites = {s.name: s for s in junitparser.JUnitXml.fromfile(str(junit))}
+    assert len(suites) == 4
+    assert suites["Slow"].failures == 1 and suites["bad.scenario.yaml"].errors == 1 and suites["S0"].failures == 0
+    assert summary.read_text().count("## echo-player: 2/4 scenarios passed") == 1  # once, from the suite, not per scenario
+
+
+def test_one_play_writes_its_report_and_github_annotations(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, "steps:\n  - wait_for: replica.left\n    timeout: 0.3s\n    id: leave\n")
+    report, summary = tmp_path / "r.html", tmp_path / "summary.md"
+    result = run_cli("play", str(path), "--report", str(report), "--format", "github", env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert result.returncode == 3
+    assert f"::error file={path},line=8,col=5,title=echo-player wait_for::" in result.stdout
+    assert "failed" in report.read_text() and "leave" in report.read_text()  # written after the failure, from the log
+    assert "0/1 scenarios passed" in summary.read_text()
+    svg = tmp_path / "plan.svg"
+    planned = run_cli("plan", str(path), "--format", "svg")
+    svg.write_text(planned.stdout)
+    assert planned.returncode == 0 and planned.stdout.startswith("<svg") and 'class="planned"' in planned.stdout
+
+
+def test_shards_and_names_are_deterministic() -> None:
+    files = [Path(f"d/{c}.scenario.yaml") for c in "edcba"]
+    shards = [shard_of(files, (i, 2)) for i in (1, 2)]
+    assert [p.stem for p in shards[0]] == ["a.scenario", "c.scenario", "e.scenario"]
+    assert sorted(shards[0] + shards[1]) == sorted(files)
+    assert slugs([Path("a/x.scenario.yaml"), Path("a-x.scenario.yaml")]) == ["a-x", "a-x-2"]
+    assert overall_code([0, 4, 1]) == 1 and overall_code([0, 4]) == 4 and overall_code([0, 130, 3]) == 130 and overall_code([0]) == 0
+
+
+def test_bad_suite_options_are_usage_errors(tmp_path: Path) -> None:
+    a, b = _suite(tmp_path, 2)
+    for args, message in [
+        (("--shard", "3/2"), "--shard expects I/N"),
+        (("--from", "hi"), "--from works with one scenario"),
+        (("--report", str(tmp_path / "r.txt")), None),
+    ]:
+        files = (str(a),) if message is None else (str(a), str(b))
+        result = run_cli("play", *files, *args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert message is None or message in result.stderr
+
+
+def test_completion_offers_the_step_ids_for_from(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, "steps:\n  - say: hi\n    id: intro\n  - say: there\n    id: outro\n  - pause: 1s\n")
+    env = {"_ECHO_PLAYER_COMPLETE": "bash_complete", "COMP_WORDS": f"echo-player play {path} --from ", "COMP_CWORD": "4"}
+    result = run_cli(env=env)
+    assert result.returncode == 0
+    assert result.stdout.split() == ["plain,intro", "plain,outro"]
+    env["COMP_WORDS"] = f"echo-player play {path} --from ou"
+    assert run_cli(env=env).stdout.split() == ["plain,outro"]
