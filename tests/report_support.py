@@ -24,7 +24,7 @@ def known_log(scenario: str = "t.scenario.yaml", *, name: str = "Known", failed:
             "kind": "plan",
             "total": 5.0,
             "start_index": 0,
-            "thresholds": {"lateness_max": 0.01},
+            "thresholds": {"lateness_max": {"limit": 0.01, "source": f"{scenario}:2:3"}},
             "steps": [
                 {
                     "index": 0,

@@ -61,7 +61,8 @@ def with_thresholds(plan: "Plan", thresholds: dict[str, float]) -> "Plan":
     """The plan with `--threshold` values laid over the scenario's own `thresholds:`."""
     if not thresholds:
         return plan
-    scenario = dataclasses.replace(plan.scenario, thresholds={**plan.scenario.thresholds, **thresholds})
+    positions = {name: pos for name, pos in plan.scenario.threshold_pos.items() if name not in thresholds}  # now from the command line
+    scenario = dataclasses.replace(plan.scenario, thresholds={**plan.scenario.thresholds, **thresholds}, threshold_pos=positions)
     return dataclasses.replace(plan, scenario=scenario)
 
 

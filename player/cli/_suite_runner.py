@@ -46,11 +46,14 @@ def overall_code(codes: list[int]) -> ExitCode:
 
 
 def slugs(files: list[Path]) -> list[str]:
-    """A distinct file-name stem per scenario (`sub/a.scenario.yaml` -> `sub-a`)."""
+    """A distinct file-name stem per scenario, from its path below the folder all of them share
+    (`scenarios/sub/a.scenario.yaml` -> `sub-a`)."""
     out: list[str] = []
     seen: set[str] = set()
-    for path in files:
-        text = path.as_posix().removesuffix(".yaml").removesuffix(".yml").removesuffix(".scenario")
+    resolved = [p.resolve() for p in files]
+    common = Path(os.path.commonpath([p.parent for p in resolved])) if resolved else Path(".")
+    for path in resolved:
+        text = path.relative_to(common).as_posix().removesuffix(".yaml").removesuffix(".yml").removesuffix(".scenario")
         base = re.sub(r"[^A-Za-z0-9_.-]+", "-", text.lstrip("./")).strip("-.") or "scenario"
         name, k = base, 2
         while name in seen:

@@ -160,7 +160,11 @@ class Session:
             "plan",
             total=round(self.plan.total, 6),
             start_index=self.options.start_index,
-            thresholds=dict(self.plan.scenario.thresholds),
+            speed=self.options.speed,
+            thresholds={
+                name: {"limit": limit, "source": str(pos) if (pos := self.plan.scenario.threshold_pos.get(name)) else None}
+                for name, limit in self.plan.scenario.thresholds.items()
+            },
             steps=[
                 {
                     "index": p.step.index,

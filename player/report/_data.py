@@ -37,12 +37,17 @@ class PlannedRow:
 
     @property
     def file_line(self) -> tuple[str, int, int]:
-        file, _, rest = self.source.rpartition(":")
-        file, _, line = file.rpartition(":")
-        try:
-            return file, int(line), int(rest)
-        except ValueError:
-            return self.source, 1, 1
+        return split_source(self.source)
+
+
+def split_source(source: str) -> tuple[str, int, int]:
+    """`file:line:col` -> (file, line, col); a bare file is at 1:1."""
+    file, _, col = source.rpartition(":")
+    file, _, line = file.rpartition(":")
+    try:
+        return file, int(line), int(col)
+    except ValueError:
+        return source, 1, 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +71,8 @@ class Run:
     planned: list[PlannedRow] = field(default_factory=list)
     plan_total: float = 0.0
     start_index: int = 0
+    speed: float = 1.0
+    threshold_sources: dict[str, str] = field(default_factory=dict)  # metric -> file:line:col in the scenario
     steps: list[StepRow] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -189,6 +196,10 @@ def _add(run: Run, kind: Any, r: dict[str, Any]) -> None:
     if kind == "plan":
         run.plan_total = float(r.get("total") or 0.0)
         run.start_index = int(r.get("start_index") or 0)
+        run.speed = float(r.get("speed") or 1.0)
+        for name, spec in (r.get("thresholds") or {}).items():
+            if isinstance(spec, dict) and spec.get("source"):
+                run.threshold_sources[str(name)] = str(spec["source"])
         run.planned = [
             PlannedRow(
                 int(s["index"]),

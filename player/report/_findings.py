@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..scenario import format_threshold
-from ._data import FAILURE_ERRORS, PlannedRow, Run
+from ._data import FAILURE_ERRORS, PlannedRow, Run, split_source
 
 __all__ = ["Finding", "findings", "summary_line", "ms"]
 
@@ -54,7 +54,9 @@ def findings(run: Run) -> list[Finding]:
         metric = str(t.get("metric"))
         limit, value = float(t.get("limit", 0.0)), float(t.get("value", 0.0))
         message = f"threshold {metric}: {format_threshold(metric, value)} is over the limit {format_threshold(metric, limit)}"
-        out.append(Finding("failure", f"threshold {metric}", message, run.scenario, 1, 1))
+        source = run.threshold_sources.get(metric)
+        file, line, col = split_source(source) if source else (run.scenario, 1, 1)  # --threshold: no line of its own
+        out.append(Finding("failure", f"threshold {metric}", message, file, line, col))
     for problem in run.cleanup_errors:
         out.append(Finding("error", "cleanup", problem, run.scenario, 1, 1))
     by_label = {}

@@ -76,7 +76,10 @@ def _summary(run: Run) -> list[str]:
         ("lateness", f"p50 {ms(lateness.p50)}, p99 {ms(lateness.p99)}, max {ms(lateness.max)}"),
         ("underruns", str(len(run.underruns)) if run.local else "not counted (Daily)"),
         ("messages", f"{len(run.messages)}, {run.message_bytes / 1024:.1f} KiB"),
-        ("where", "local replica" if run.local else "Tavus"),
+        (
+            "where",
+            ("local replica" if run.local else "Tavus") + (f", --speed {run.speed:g} (planned bars at speed 1)" if run.speed != 1 else ""),
+        ),
     ]
     if run.conversation_id:
         rows.append(("conversation", f"<code>{escape(run.conversation_id)}</code>"))

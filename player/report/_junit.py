@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from ..scenario import format_threshold
-from ._data import Run
+from ._data import Run, split_source
 from ._findings import findings
 
 __all__ = ["render_junit"]
@@ -60,7 +60,8 @@ def _suite(parent: ET.Element, run: Run) -> dict[str, int]:
     for t in run.thresholds:
         metric = str(t.get("metric"))
         limit, value = float(t.get("limit", 0.0)), float(t.get("value", 0.0))
-        case = _case(suite, f"threshold {metric} <= {format_threshold(metric, limit)}", classname, 0.0, run.scenario, 1)
+        file, line, _ = split_source(run.threshold_sources.get(metric) or run.scenario)
+        case = _case(suite, f"threshold {metric} <= {format_threshold(metric, limit)}", classname, 0.0, file, line)
         counts["tests"] += 1
         if not t.get("passed"):
             message = f"{metric} was {format_threshold(metric, value)}, over the limit {format_threshold(metric, limit)}"

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -138,3 +140,54 @@ def test_completion_offers_the_step_ids_for_from(tmp_path: Path) -> None:
     assert result.stdout.split() == ["plain,intro", "plain,outro"]
     env["COMP_WORDS"] = f"echo-player play {path} --from ou"
     assert run_cli(env=env).stdout.split() == ["plain,outro"]
+
+
+def _wait_for_line(proc: subprocess.Popen[str], text: str) -> None:
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if text in line:
+            return
+        if not line and proc.poll() is not None:
+            break
+    raise AssertionError(f"never printed {text!r}")
+
+
+def test_ctrl_c_still_writes_the_report_and_junit_from_what_the_log_holds(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, "steps:\n  - say: hi\n    id: hi\n  - pause: 30s\n    id: long\n  - say: never\n")
+    report, junit = tmp_path / "r.html", tmp_path / "j.xml"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAVUS_") and k != "GITHUB_STEP_SUMMARY"}
+    args = [sys.executable, "-m", "player", "play", str(path), "--report", str(report), "--junit", str(junit), "--no-interactive"]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    try:
+        _wait_for_line(proc, "[long] pause")
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "interrupted" in report.read_text()
+    (suite,) = list(junitparser.JUnitXml.fromfile(str(junit)))
+    assert (suite.tests, suite.errors, suite.skipped) == (3, 1, 1)  # the pause was in progress, the last never reached
+
+
+def test_a_signal_to_a_suite_reaches_the_scenario_playing_and_stops_the_rest(tmp_path: Path) -> None:
+    first = write_scenario(tmp_path, "name: First\nsteps:\n  - pause: 30s\n    id: long\n", name="a.scenario.yaml")
+    second = write_scenario(tmp_path, "name: Second\nsteps:\n  - say: hi\n", name="b.scenario.yaml")
+    logs, reports = tmp_path / "logs", tmp_path / "reports"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAVUS_") and k != "GITHUB_STEP_SUMMARY"}
+    args = [sys.executable, "-m", "player", "play", str(first), str(second), "--log", str(logs), "--report", str(reports)]
+    # Its own session: the signal reaches the suite only (as SIGTERM from CI would), not the children directly.
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT, start_new_session=True)
+    try:
+        _wait_for_line(proc, "[long] pause")
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, out + err
+    records = [json.loads(line) for line in (logs / "a.jsonl").read_text().splitlines()]
+    assert records[-1]["outcome"] == "interrupted" and records[-1]["conversation_ended"] is True
+    assert not (logs / "b.jsonl").exists()  # never started
+    assert (reports / "index.html").is_file() and "interrupted" in (reports / "a.html").read_text()

@@ -55,8 +55,12 @@ CASES = {
 }
 
 
+def _records(log: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
 def _thresholds(log: Path) -> dict[str, dict[str, object]]:
-    records = [json.loads(line) for line in log.read_text().splitlines()]
+    records = _records(log)
     assert records[-1]["kind"] == "end" and records[-1]["outcome"] == "played"
     assert records[-1]["conversation_ended"] is True and records[-1]["persona_deleted"] is True
     return {r["metric"]: r for r in records if r["kind"] == "threshold"}
@@ -73,6 +77,8 @@ def test_each_metric_in_the_scenario_fails_the_run_with_exit_4(metric: str, tmp_
     found = _thresholds(log)
     assert list(found) == [metric] and found[metric]["passed"] is False
     assert float(found[metric]["value"]) > float(found[metric]["limit"])  # type: ignore[arg-type]
+    (plan,) = [r for r in _records(log) if r["kind"] == "plan"]
+    assert plan["thresholds"] == {metric: {"limit": found[metric]["limit"], "source": f"{path}:8:3"}}  # type: ignore[index]
 
 
 def test_command_line_thresholds_override_and_generous_ones_pass(tmp_path: Path) -> None:
@@ -85,6 +91,8 @@ def test_command_line_thresholds_override_and_generous_ones_pass(tmp_path: Path)
     assert sorted(found) == ["lateness_max", "lateness_p99", "length", "underruns", "wait_fallbacks"]
     assert all(r["passed"] for r in found.values()) and found["length"]["limit"] == 60.0
     assert found["wait_fallbacks"]["value"] == 1
+    (plan,) = [r for r in _records(log) if r["kind"] == "plan"]
+    assert plan["thresholds"]["length"] == {"limit": 60.0, "source": None}  # type: ignore[index]  # from the command line now
 
 
 def test_unknown_metrics_and_bad_values_are_errors_at_their_line(tmp_path: Path) -> None:

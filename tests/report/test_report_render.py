@@ -164,6 +164,8 @@ def test_junit_counts_as_a_standard_parser_reads_them(tmp_path: Path) -> None:
     assert case is not None and case.get("file") == "t.scenario.yaml" and case.get("line") == "6"
     threshold = [c for c in suites[1] if c.name.startswith("threshold")]
     assert len(threshold) == 1 and isinstance(threshold[0].result[0], junitparser.Failure)
+    case = ET.parse(path).getroot().find("testsuite[2]/testcase[4]")
+    assert case is not None and case.get("name", "").startswith("threshold lateness_max") and case.get("line") == "2"
 
 
 def test_an_error_before_any_step_and_steps_never_reached(tmp_path: Path) -> None:
@@ -183,6 +185,8 @@ def test_github_annotations_and_markdown_point_at_the_step() -> None:
     lines = github_annotations([run]).splitlines()
     assert lines[0].startswith("::error file=t.scenario.yaml,line=6,col=5,title=echo-player wait_for::")
     assert lines[1].startswith("::warning file=t.scenario.yaml,line=6,col=5,title=echo-player fallback::")
+    (threshold,) = [a for a in github_annotations([_run(failed=False)]).splitlines() if "threshold" in a]
+    assert threshold.startswith("::error file=t.scenario.yaml,line=2,col=3,title=echo-player threshold lateness_max::")  # its own line
     md = render_markdown([run, _run(failed=False)])
     assert "0/2 scenarios passed" in md and "`t.scenario.yaml:6`" in md and "| Known (`t.scenario.yaml`) | ❌ failed | 3/3 |" in md
 
