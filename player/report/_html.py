@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from ..scenario import format_threshold
 from ._data import Run
 from ._findings import findings, ms, summary_line
 from ._svg import render_svg
@@ -86,8 +87,10 @@ def _summary(run: Run) -> list[str]:
     if run.log:
         rows.append(("run log", f"<code>{escape(run.log)}</code>"))
     for t in run.thresholds:
+        metric = str(t.get("metric"))
         mark = '<span class="ok">ok</span>' if t.get("passed") else '<span class="bad">FAILED</span>'
-        rows.append((f"threshold {escape(str(t.get('metric')))}", f"{t.get('value')} &lt;= {t.get('limit')}: {mark}"))
+        value, limit = format_threshold(metric, float(t.get("value", 0.0))), format_threshold(metric, float(t.get("limit", 0.0)))
+        rows.append((f"threshold {escape(metric)}", f"{escape(value)} &lt;= {escape(limit)}: {mark}"))
     return ["<table>", *(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows), "</table>"]
 
 

@@ -39,7 +39,7 @@ text{font:11px system-ui,-apple-system,'Segoe UI',sans-serif;fill:#222}
 .hold.cue{fill:#b794f4}.hold.wait_for{fill:#f6ad55}.hold.pause{fill:#cbd5e0}
 .interrupt{fill:#c53030}.interrupted-event{stroke:#c53030;stroke-width:1.5}
 .underrun{fill:#dd6b20}.fallback{fill:#d69e2e}
-.planned{fill:#cbd5e0}.actual{fill:#3182ce}.actual.late{fill:#dd6b20}.actual.failed{fill:#e53e3e}
+.planned{fill:#a0aec0}.actual{fill:#3182ce}.actual.late{fill:#dd6b20}.actual.failed{fill:#e53e3e}
 .due{stroke:#1a202c;stroke-width:1}.step-label{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:10px}
 .step-label.not-reached{fill:#999}.row-alt{fill:#f7fafc}
 """
