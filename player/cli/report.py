@@ -24,6 +24,8 @@ def report_command(logs: tuple[str, ...], output: str | None, merge: bool, junit
     from ..report import read_logs
 
     runs = read_logs(list(logs))
+    if not runs:
+        raise UsageError(f"no run logs (*.jsonl) in {', '.join(logs)}")
     if len(runs) > 1 and not merge:
         raise UsageError(f"{len(runs)} runs in {', '.join(logs)}: pass --merge to combine them into one report")
     if output is None and junit is None and fmt == "text":

@@ -4,7 +4,8 @@
 leave and delete exactly once, whatever happens); `_scheduler` plays the plan on absolute
 deadlines from player.plan's Timeline; `_speech` tracks which utterances the replica has
 finished; `_events` pumps room events to waiters; `_clock` sleeps precisely; `_runlog` writes the
-JSONL run log, flushed line by line; `_stats` summarises lateness; `_backends` says where a run
+JSONL run log, flushed line by line, and `_plan_record` its `plan` record; `_stats` summarises
+lateness; `_thresholds` judges a played run against its thresholds; `_backends` says where a run
 happens (Tavus and Daily, or the embedded simulator through its one lazy entry point).
 """
 

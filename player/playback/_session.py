@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import JoinError, PlaybackError, ScenarioError
-from ..plan import Plan, describe_step
+from ..plan import Plan
 from ..scenario import Diagnostic, Play, Pos
 from ._events import EventPump, on_event_logger
+from ._plan_record import plan_record
 from ._runlog import RunLog
 from ._scheduler import RunOptions, Scheduler, StepRecord
 from ._thresholds import ThresholdResult, judge, run_metrics
@@ -156,30 +157,7 @@ class Session:
 
     def _log_plan(self) -> None:
         """The plan, so a report can draw planned bars and point at file:line from the log alone."""
-        self.log.write(
-            "plan",
-            total=round(self.plan.total, 6),
-            start_index=self.options.start_index,
-            speed=self.options.speed,
-            thresholds={
-                name: {"limit": limit, "source": str(pos) if (pos := self.plan.scenario.threshold_pos.get(name)) else None}
-                for name, limit in self.plan.scenario.thresholds.items()
-            },
-            steps=[
-                {
-                    "index": p.step.index,
-                    "id": p.step.id,
-                    "action": p.step.action,
-                    "start": round(p.start, 6),
-                    "duration": round(p.duration, 6),
-                    "hold": round(p.hold, 6),
-                    "source": str(p.step.pos),
-                    "label": describe_step(p.step),
-                    **({"note": p.step.note} if p.step.note else {}),
-                }
-                for p in self.plan.steps
-            ],
-        )
+        self.log.write("plan", **plan_record(self.plan, start_index=self.options.start_index, speed=self.options.speed))
 
     def _judge(self) -> None:
         """Hold the played run to its thresholds; each result is logged, the CLI sets exit 4."""

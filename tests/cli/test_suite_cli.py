@@ -191,3 +191,23 @@ def test_a_signal_to_a_suite_reaches_the_scenario_playing_and_stops_the_rest(tmp
     assert records[-1]["outcome"] == "interrupted" and records[-1]["conversation_ended"] is True
     assert not (logs / "b.jsonl").exists()  # never started
     assert (reports / "index.html").is_file() and "interrupted" in (reports / "a.html").read_text()
+
+
+def test_report_usage_errors_and_github_format(tmp_path: Path) -> None:
+    from report_support import known_log, write_log
+
+    log = write_log(tmp_path / "run.jsonl", known_log())
+    (tmp_path / "empty").mkdir()
+    cases = [
+        (("report", str(tmp_path / "missing.jsonl"), "-o", "x.html"), "no such run log"),
+        (("report", str(tmp_path / "empty"), "-o", "x.html"), "no run logs"),
+        (("report", str(log)), "nothing to write"),
+        (("report", str(log), "-o", str(tmp_path / "x.pdf")), "the suffix picks the format"),
+        (("report", "--merge", str(log), str(log), "-o", str(tmp_path / "x.svg")), "an SVG picture holds one run"),
+    ]
+    for args, message in cases:
+        result = run_cli(*args)
+        assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr, (args, result.stderr)
+    result = run_cli("report", str(log), "--format", "github", "-o", str(tmp_path / "r.svg"))
+    assert result.returncode == 0 and result.stdout.startswith("::error file=t.scenario.yaml,line=6,col=5,title=echo-player wait_for::")
+    assert (tmp_path / "r.svg").read_text().startswith("<svg")
