@@ -10,11 +10,13 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from html.parser import HTMLParser
 from pathlib import Path
 
 import junitparser
+import pytest
 
 from play_support import write_scenario
 from player.cli._suite import shard_of
@@ -211,3 +213,31 @@ def test_report_usage_errors_and_github_format(tmp_path: Path) -> None:
     result = run_cli("report", str(log), "--format", "github", "-o", str(tmp_path / "r.svg"))
     assert result.returncode == 0 and result.stdout.startswith("::error file=t.scenario.yaml,line=6,col=5,title=echo-player wait_for::")
     assert (tmp_path / "r.svg").read_text().startswith("<svg")
+
+
+def test_jobs_beyond_the_account_limit_wait_for_a_slot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two jobs, an account that holds one conversation: the refused scenario plays again once
+    the other has finished, instead of failing. Each child stands in for `play` on Tavus: it
+    takes the account's one slot (a file created exclusively) or is refused as Tavus refuses."""
+    from player.cli import _suite_runner
+
+    slot = tmp_path / "slot"
+    script = (
+        "import os, sys, time\n"
+        f"slot = {str(slot)!r}\n"
+        "try:\n"
+        "    fd = os.open(slot, os.O_CREAT | os.O_EXCL)\n"
+        "except FileExistsError:\n"
+        "    print('echo-player: error: Tavus API error 400: User has reached maximum concurrent conversations'); sys.exit(3)\n"
+        "time.sleep(0.5); os.close(fd); os.remove(slot); print('played'); sys.exit(0)\n"
+    )
+
+    def start(child: _suite_runner._Child, extra: list[str], live: bool, total: int) -> None:
+        child.output = tempfile.TemporaryFile()
+        child.process = subprocess.Popen([sys.executable, "-c", script], stdout=child.output, stderr=subprocess.STDOUT)
+
+    monkeypatch.setattr(_suite_runner, "_start", start)
+    children = [_suite_runner._Child(k, Path(f"s{k}.scenario.yaml"), tmp_path / f"s{k}.jsonl") for k in range(3)]
+    _suite_runner._run_children(children, 2, [], live=False)
+    assert [c.code for c in children] == [0, 0, 0]
+    assert sum(c.requeues for c in children) >= 1 and all("played" in c.text for c in children)
