@@ -23,7 +23,7 @@ import click
 
 from ..errors import UsageError
 from ..exitcodes import ExitCode
-from ._outputs import Outputs, wants_outputs, write_outputs
+from ._outputs import Outputs, missing_run, wants_outputs, write_outputs
 
 if TYPE_CHECKING:
     from ..plan import Plan
@@ -162,24 +162,26 @@ def _play_single(file: str, outputs: Outputs, log_path: str | None, play_one: Pl
     log = log_path or (os.path.join(scratch, "run.jsonl") if scratch else None)
     try:
         code = play_one(file, log)
-    except BaseException:
-        _report_from(log, outputs, quiet=True)  # a failure or Ctrl-C still reports what the log holds
+    except BaseException as exc:
+        # A failure or Ctrl-C still reports what the log holds.
+        _report_from(file, log, outputs, int(getattr(exc, "exit_code", ExitCode.FAILED)), quiet=True)
         raise
     else:
-        _report_from(log, outputs)
+        _report_from(file, log, outputs, code)
         return code
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _report_from(log: str | None, outputs: Outputs, *, quiet: bool = False) -> None:
-    if log is None or not wants_outputs(outputs) or not Path(log).is_file():
+def _report_from(file: str, log: str | None, outputs: Outputs, code: int, *, quiet: bool = False) -> None:
+    if log is None or not wants_outputs(outputs):
         return
     from ..report import read_logs
 
     try:
-        write_outputs(read_logs([log]), outputs)
+        # No log: it stopped before playing (an invalid scenario, a bad --from), which CI still sees.
+        write_outputs(read_logs([log]) if Path(log).is_file() else [missing_run(file, code)], outputs)
     except UsageError as exc:
         if not quiet:
             raise

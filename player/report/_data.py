@@ -75,6 +75,8 @@ class Run:
     threshold_sources: dict[str, str] = field(default_factory=dict)  # metric -> file:line:col in the scenario
     steps: list[StepRow] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    message_steps: list[int | None] = field(default_factory=list)  # the step that sent each message
+    inference_steps: dict[str, int | None] = field(default_factory=dict)  # utterance -> the step that began it
     events: list[dict[str, Any]] = field(default_factory=list)
     notices: list[dict[str, Any]] = field(default_factory=list)
     signals: list[dict[str, Any]] = field(default_factory=list)
@@ -122,10 +124,23 @@ class Run:
 
     @property
     def failing_index(self) -> int | None:
-        """The step in progress when the run failed or stopped (None: it played, or none started)."""
+        """The step the failure belongs to: for a protocol violation the step that sent the refused
+        message, else the step in progress when the run failed or stopped (None: it played, or
+        none started)."""
         if self.outcome == "played" or not self.played or not self.steps:
             return None
+        if self.error_type == "ProtocolViolation" and self.messages:
+            return self._refused_message_step() or self.steps[-1].index
         return self.steps[-1].index
+
+    def _refused_message_step(self) -> int | None:
+        # The refusal reaches us as a room.error event; the message it refused was sent before it,
+        # and the reason usually names its event_type (`conversation.respond is for ...`).
+        errors = [float(e.get("t", 0.0)) for e in self.events if e.get("event_type") == "room.error"]
+        before = [k for k, m in enumerate(self.messages) if not errors or float(m.get("t", 0.0)) <= errors[0]]
+        named = [k for k in before if str(self.messages[k].get("event_type")) in self.outcome]
+        pick = (named or before or [len(self.messages) - 1])[-1]
+        return self.message_steps[pick]
 
     @property
     def lateness(self) -> Lateness:
@@ -218,6 +233,12 @@ def _add(run: Run, kind: Any, r: dict[str, Any]) -> None:
         run.steps.append(StepRow(int(r["index"]), r.get("id"), str(r.get("action")), float(r["due"]), float(r["actual"])))
     elif kind == "message":
         run.messages.append(r)
+        # Audio chunks keep streaming after their step: a chunk belongs to the step of its utterance's first message.
+        current = run.steps[-1].index if run.steps else None
+        iid = r.get("inference_id")
+        if iid:
+            current = run.inference_steps.setdefault(str(iid), current)
+        run.message_steps.append(current)
     elif kind == "event":
         run.events.append(r)
     elif kind == "notice":

@@ -241,3 +241,12 @@ def test_jobs_beyond_the_account_limit_wait_for_a_slot(tmp_path: Path, monkeypat
     _suite_runner._run_children(children, 2, [], live=False)
     assert [c.code for c in children] == [0, 0, 0]
     assert sum(c.requeues for c in children) >= 1 and all("played" in c.text for c in children)
+
+
+def test_an_invalid_scenario_still_gets_its_junit_error(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, "steps:\n  - sey: hi\n")
+    junit = tmp_path / "j.xml"
+    result = run_cli("play", str(path), "--junit", str(junit))
+    assert result.returncode == 1 and "did you mean 'say'" in result.stderr
+    (suite,) = list(junitparser.JUnitXml.fromfile(str(junit)))
+    assert (suite.tests, suite.errors) == (1, 1)
