@@ -52,4 +52,7 @@ def format_threshold(name: str, limit: float) -> str:
     """The limit as a person writes it: `5ms`, `2.5s`, `0`."""
     if THRESHOLD_METRICS.get(name) != "duration":
         return f"{limit:g}"
-    return f"{limit * 1000:g}ms" if limit < 1 else f"{limit:g}s"
+    def trim(x: float) -> str:
+        return f"{x:.3f}".rstrip("0").rstrip(".")
+
+    return f"{trim(limit * 1000)}ms" if limit < 1 else f"{trim(limit)}s"
