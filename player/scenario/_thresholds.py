@@ -52,6 +52,7 @@ def format_threshold(name: str, limit: float) -> str:
     """The limit as a person writes it: `5ms`, `2.5s`, `0`."""
     if THRESHOLD_METRICS.get(name) != "duration":
         return f"{limit:g}"
+
     def trim(x: float) -> str:
         return f"{x:.3f}".rstrip("0").rstrip(".")
 
