@@ -12,4 +12,5 @@ class ExitCode(enum.IntEnum):
     INVALID = 1  # the scenario (or other input file) is invalid
     USAGE = 2  # bad command line: unknown option, missing argument, bad --var
     FAILED = 3  # Tavus API error, join failure or timeout, failed wait_for, protocol violation
+    THRESHOLD = 4  # played, but a threshold (lateness, underruns, length, wait fallbacks) failed
     INTERRUPTED = 130  # SIGINT / SIGTERM: the conversation was still ended

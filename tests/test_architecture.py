@@ -85,6 +85,13 @@ def test_core_stages_never_import_the_simulator_or_the_cli() -> None:
     assert _violations({"scenario", "plan", "playback", "transport", "tavus", "audio"}, {"simulator", "cli"}) == []
 
 
+def test_the_report_stage_comes_after_playback() -> None:
+    # Reports read logs and plans; nothing before them (nor the simulator) may depend on them,
+    # and they never reach into the simulator or the CLI.
+    assert _violations({"scenario", "plan", "playback", "transport", "tavus", "audio", "simulator"}, {"report"}) == []
+    assert _violations({"report"}, {"simulator", "cli", "transport"}) == []
+
+
 def test_the_scenario_stage_never_imports_later_stages() -> None:
     assert _violations({"scenario"}, {"plan", "playback", "transport", "simulator", "cli"}) == []
 
@@ -153,7 +160,17 @@ def test_no_module_is_over_400_lines() -> None:
 
 @pytest.mark.parametrize(
     "package",
-    ["player", "player.scenario", "player.plan", "player.playback", "player.transport", "player.tavus", "player.audio", "player.simulator"],
+    [
+        "player",
+        "player.scenario",
+        "player.plan",
+        "player.playback",
+        "player.transport",
+        "player.tavus",
+        "player.audio",
+        "player.simulator",
+        "player.report",
+    ],
 )
 def test_every_public_name_imports(package: str) -> None:
     module = importlib.import_module(package)

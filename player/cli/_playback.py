@@ -56,9 +56,13 @@ def run_playback(
                 _report_cleanup(console, session.outcome)
                 raise
             console.summary(outcome)
+            for result in outcome.thresholds:
+                console.print(f"threshold {result.describe()}")
             _report_cleanup(console, outcome)
             # Played, but something it created may still be billing: say so in the exit code.
-            return ExitCode.FAILED if outcome.cleanup_errors else ExitCode.OK
+            if outcome.cleanup_errors:
+                return ExitCode.FAILED
+            return ExitCode.THRESHOLD if outcome.thresholds_failed else ExitCode.OK
     finally:
         log.close()
 

@@ -4,7 +4,8 @@
 leave and delete exactly once, whatever happens); `_scheduler` plays the plan on absolute
 deadlines from player.plan's Timeline; `_speech` tracks which utterances the replica has
 finished; `_events` pumps room events to waiters; `_clock` sleeps precisely; `_runlog` writes the
-JSONL run log, flushed line by line; `_stats` summarises lateness; `_backends` says where a run
+JSONL run log, flushed line by line, and `_plan_record` its `plan` record; `_stats` summarises
+lateness; `_thresholds` judges a played run against its thresholds; `_backends` says where a run
 happens (Tavus and Daily, or the embedded simulator through its one lazy entry point).
 """
 
@@ -18,6 +19,7 @@ from ._scheduler import CueWaiter, Observer, RunOptions, Scheduler, StepRecord
 from ._session import Outcome, Session, safety_properties
 from ._speech import SpeechTracker
 from ._stats import Lateness, percentile
+from ._thresholds import ThresholdResult, judge, run_metrics
 
 __all__ = [
     "Session",
@@ -39,6 +41,9 @@ __all__ = [
     "SpeechTracker",
     "Lateness",
     "percentile",
+    "ThresholdResult",
+    "judge",
+    "run_metrics",
     "sleep_until",
     "SPIN",
 ]

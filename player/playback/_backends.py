@@ -42,17 +42,26 @@ class Backend:
     def local(self) -> bool:
         return self.rooms is not None
 
+    def _room(self, conversation_id: str | None) -> Any:
+        """The local replica's room of a conversation; None on Daily."""
+        return self.rooms.find(conversation_id) if self.rooms is not None and conversation_id else None
+
     def underruns(self, conversation_id: str | None) -> int | None:
         """How often the local replica's audio buffer ran dry; None on Daily."""
-        room = self.rooms.find(conversation_id) if self.rooms is not None and conversation_id else None
+        room = self._room(conversation_id)
         return room.underruns if room is not None else None
 
     def nonstandard(self, conversation_id: str | None) -> list[dict[str, Any]]:
         """What the local replica accepted off the documented schema (field, value, why)."""
-        room = self.rooms.find(conversation_id) if self.rooms is not None and conversation_id else None
+        room = self._room(conversation_id)
         if room is None:
             return []
         return [{"event_type": n.event_type, "field": n.field, "value": n.value, "message": n.message} for _, n in room.notes]
+
+    def underrun_times(self, conversation_id: str | None) -> list[float]:
+        """When the local replica's buffer ran dry (time.monotonic, as the event loop's clock); [] on Daily."""
+        room = self._room(conversation_id)
+        return list(getattr(room, "underrun_times", [])) if room is not None else []
 
 
 @contextlib.contextmanager

@@ -93,6 +93,7 @@ class Scheduler:
         self.records: list[StepRecord] = []
         self.messages = 0
         self.bytes = 0
+        self.fallbacks = 0  # waits that did not get their event (each printed as a notice)
         self._stopped = False  # set by stop(): nothing more leaves, whatever is still scheduled
         self._loop = asyncio.get_running_loop()
 
@@ -282,12 +283,14 @@ class Scheduler:
             inference_id=protocol.inference_id_of(message),
             bytes=size,
             done=props.get("done") if isinstance(props, Mapping) else None,
+            modality=props.get("modality") if isinstance(props, Mapping) else None,
         )
 
     def _rel(self, t: float) -> float:
         return self._log.since_origin(t)
 
     def _notice(self, text: str) -> None:
+        self.fallbacks += 1
         self._log.write("notice", t=self._rel(self._loop.time()), text=text)
         if self._options.observer is not None:
             self._options.observer.notice(text)

@@ -18,8 +18,10 @@ from ..errors import JoinError, PlaybackError, ScenarioError
 from ..plan import Plan
 from ..scenario import Diagnostic, Play, Pos
 from ._events import EventPump, on_event_logger
+from ._plan_record import plan_record
 from ._runlog import RunLog
 from ._scheduler import RunOptions, Scheduler, StepRecord
+from ._thresholds import ThresholdResult, judge, run_metrics
 
 if TYPE_CHECKING:
     from ..audio import PreparedClip
@@ -47,6 +49,12 @@ class Outcome:
     test_mode: bool = False  # created in Tavus test mode: nothing joined or played
     nonstandard: int = 0  # messages the local replica accepted off the documented schema
     cleanup_errors: list[str] = field(default_factory=list)
+    fallbacks: int = 0  # waits that went on without their event (notices)
+    thresholds: list[ThresholdResult] = field(default_factory=list)  # judged once the run played
+
+    @property
+    def thresholds_failed(self) -> list[ThresholdResult]:
+        return [t for t in self.thresholds if not t.passed]
 
 
 def safety_properties(plan: Plan) -> dict[str, Any]:
@@ -115,6 +123,8 @@ class Session:
             steps=len(self.plan.steps),
             local=self.backend.local,
         )
+        self._log_plan()
+        error: str | None = None
         try:
             clips = await self._prepare()
             conversation = await self._create()
@@ -132,19 +142,36 @@ class Session:
             outcome = "interrupted"
             raise
         except BaseException as exc:
-            outcome = f"failed: {exc}"
+            outcome, error = f"failed: {exc}", type(exc).__name__
             raise
         finally:
             await self._cleanup(keep=outcome == "played" and self.plan.scenario.conversation.end == "keep")
+            for t in self.backend.underrun_times(self.outcome.conversation_id):
+                self.log.write("underrun", t=self.log.since_origin(t))
+            if outcome == "played":
+                self._judge()
             self.log.write(
                 "end",
                 conversation_id=self.outcome.conversation_id,
                 outcome=outcome,
+                error=error,
+                length=round(self.outcome.length, 6),
+                underruns=self.outcome.underruns,
                 conversation_ended=self.outcome.conversation_ended,
                 persona_deleted=self.outcome.persona_deleted,
                 cleanup_errors=self.outcome.cleanup_errors,
             )
         return self.outcome
+
+    def _log_plan(self) -> None:
+        """The plan, so a report can draw planned bars and point at file:line from the log alone."""
+        self.log.write("plan", **plan_record(self.plan, start_index=self.options.start_index, speed=self.options.speed))
+
+    def _judge(self) -> None:
+        """Hold the played run to its thresholds; each result is logged, the CLI sets exit 4."""
+        self.outcome.thresholds = judge(self.plan.scenario.thresholds, run_metrics(self.outcome))
+        for result in self.outcome.thresholds:
+            self.log.write("threshold", metric=result.metric, limit=result.limit, value=round(result.value, 6), passed=result.passed)
 
     async def _prepare(self) -> Mapping[int, "PreparedClip"]:
         """Decode, trim, scale, resample and chunk every clip before any money is spent."""
@@ -283,6 +310,7 @@ class Session:
             await pump.stop()
             self.outcome.messages = self._scheduler.messages
             self.outcome.bytes = self._scheduler.bytes
+            self.outcome.fallbacks = self._scheduler.fallbacks
 
     async def _cleanup(self, *, keep: bool) -> None:
         """Exactly once, whatever happened: audio stopped, conversation ended, room left,

@@ -47,6 +47,7 @@ from ._resolve import MAX_INCLUDE_DEPTH, MAX_STEPS, resolve_file
 from ._schema import load_schema, schema_path, schema_text
 from ._schema_messages import did_you_mean
 from ._starter import starter_path, starter_text, write_starter
+from ._thresholds import THRESHOLD_METRICS, ThresholdError, format_threshold, parse_threshold
 
 __all__ = [
     # the model
@@ -98,6 +99,11 @@ __all__ = [
     "diagnostic_dict",
     "summary",
     "plural",
+    # thresholds
+    "THRESHOLD_METRICS",
+    "ThresholdError",
+    "parse_threshold",
+    "format_threshold",
     # authoring
     "starter_path",
     "starter_text",

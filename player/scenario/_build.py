@@ -38,6 +38,7 @@ from ._model import (
     normalize_event,
 )
 from ._schema_messages import did_you_mean
+from ._thresholds import ThresholdError, parse_threshold
 from ._yaml import Document
 
 __all__ = ["Frame", "Builder", "id_suffix", "safe_resolve", "substitute", "stringify", "DEFAULTS"]
@@ -132,6 +133,16 @@ class Builder:
         for key, value in (raw or {}).items():
             path = ("defaults", key)
             out[key] = self._value(doc, path, key, value)
+        return out
+
+    def thresholds(self, doc: Document, raw: Mapping[str, Any] | None) -> dict[str, float]:
+        """`thresholds:` as limits; the schema already refused unknown metrics, this parses values."""
+        out: dict[str, float] = {}
+        for name, value in (raw or {}).items():
+            try:
+                out[name] = parse_threshold(name, value)
+            except ThresholdError as exc:
+                self.error(doc.pos(("thresholds", name)), str(exc), exc.hint, code="schema")
         return out
 
     def _value(self, doc: Document, path: Path_, key: str, value: Any) -> Any:

@@ -239,6 +239,9 @@ class Scenario:
     steps: tuple[Step, ...]
     # Every file read to build it (the scenario first, then includes), for reports.
     files: tuple[Path, ...] = ()
+    # `thresholds:` metric -> upper bound (seconds or a count), in the order written.
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    threshold_pos: Mapping[str, Pos] = field(default_factory=dict)  # where each was written (none for --threshold)
 
     def step_by_id(self, step_id: str) -> Step | None:
         for step in self.steps:

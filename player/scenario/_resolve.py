@@ -81,6 +81,8 @@ class _Resolver:
             vars=scope,
             steps=tuple(self.steps),
             files=tuple(self.files),
+            thresholds=self.builder.thresholds(doc, data.get("thresholds")),
+            threshold_pos={name: doc.key_pos(("thresholds", name)) for name in data.get("thresholds") or {}},
         )
         return scenario, self.diagnostics
 

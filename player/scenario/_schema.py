@@ -80,7 +80,9 @@ def prune(data: Any) -> dict[str, Any] | None:
     if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
         return None
     out = {
-        k: v for k, v in data.items() if k in ("name", "description", "conversation", "defaults") and _fast_check(f"#/properties/{k}")(v)
+        k: v
+        for k, v in data.items()
+        if k in ("name", "description", "conversation", "defaults", "thresholds") and _fast_check(f"#/properties/{k}")(v)
     }
     is_step = _fast_check("#/definitions/step")
     out["steps"] = [step if is_step(step) else None for step in data["steps"]]

@@ -64,7 +64,7 @@ def _translate(error: Any, doc: Document, prefix: tuple[Any, ...]) -> list[_Foun
             (
                 Diagnostic(
                     doc.key_pos(path + (key,)),
-                    f"unknown key '{key}' in {where}",
+                    f"unknown threshold metric '{key}'" if path == ("thresholds",) else f"unknown key '{key}' in {where}",
                     did_you_mean(key, allowed) or _outdented(doc, path, key) or f"allowed: {', '.join(allowed)}",
                     code="schema",
                 ),

@@ -62,6 +62,7 @@ class Utterance:
     done: bool = False  # `done: true` arrived
     interrupted: bool = False
     underruns: int = 0
+    underrun_times: list[float] = field(default_factory=list)  # monotonic time of each stall
     chunks_after_interrupt: int = 0
     started_at: float | None = None  # monotonic time of started_speaking
     stopped_at: float | None = None
@@ -289,6 +290,7 @@ class Replica:
             self._finish(u, t)
         elif not u._pending and u.modality == "audio":
             u.underruns += 1  # stalls until more audio arrives
+            u.underrun_times.append(t)
 
     def _finish(self, u: Utterance, t: float) -> None:
         u.stopped_at = t

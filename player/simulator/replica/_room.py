@@ -106,6 +106,11 @@ class LocalRoom:
     def underruns(self) -> int:
         return sum(u.underruns for u in self.replica.utterances)
 
+    @property
+    def underrun_times(self) -> list[float]:
+        """When each underrun happened (time.monotonic), for the run log and the timeline."""
+        return sorted(t for u in self.replica.utterances for t in u.underrun_times)
+
     def replica_participant(self) -> dict[str, Any]:
         return {
             "id": self.replica_id,
