@@ -1,0 +1,124 @@
+"""Serving for tests: the control server on an ephemeral loopback port, in front of a relay into
+a real local room (the fake Tavus API and the simulated replica), all in the test's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from play_support import FAST_ROOM
+from player.playback import Backend, Outcome, RunLog, local_backend
+from player.server import ControlServer, Relay, RelayControls, ServerConfig, run_relay
+from player.simulator.replica import LocalRoom
+
+__all__ = ["Relaying", "relaying", "until", "read_sse", "SEED_CURL_BODY"]
+
+# The seed's own curl example (shared/seeds, "Send Echo Message"), byte for byte.
+SEED_CURL_BODY = """{
+        "message_type": "conversation",
+        "event_type": "conversation.echo",
+        "conversation_id": "<conversation_id>",
+        "properties": {
+          "modality": "text",
+          "text": "Hello there!",
+          "audio": "base64-encoded-audio",
+          "sample_rate": 24000,
+          "inference_id": "inference-id-123",
+          "done": "true"
+        }
+      }"""
+
+
+async def until(predicate: Any, timeout: float = 10.0, what: str = "condition") -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+@dataclass
+class Relaying:
+    server: ControlServer
+    backend: Backend
+    relay: Relay
+    controls: RelayControls
+    outcome: Outcome
+    task: asyncio.Task[Outcome]
+    log_path: Path
+
+    @property
+    def base(self) -> str:
+        return self.server.base_url
+
+    @property
+    def token(self) -> str:
+        return self.server.config.token
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def room(self) -> LocalRoom:
+        assert self.backend.rooms is not None and self.outcome.conversation_id
+        room = self.backend.rooms.find(self.outcome.conversation_id)
+        assert room is not None
+        return room
+
+    def log(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.log_path.read_text(encoding="utf-8").splitlines()]
+
+
+@contextlib.asynccontextmanager
+async def relaying(tmp_path: Path, **config: Any) -> AsyncIterator[Relaying]:
+    """`serve` without a scenario, in-process: yields once the relay is in the room."""
+    with local_backend(room_settings=FAST_ROOM) as backend:
+        relay = Relay()
+        controls = RelayControls(relay)
+        log_path = tmp_path / "run.jsonl"
+        log = RunLog(log_path)
+        outcome = Outcome()
+        server = ControlServer(ServerConfig(port=0, **config), controls, relay)
+        await server.start()
+        task = asyncio.ensure_future(run_relay(backend, relay, controls, log=log, outcome=outcome))
+        try:
+            await until(lambda: relay.connected or task.done(), what="the relay to join")
+            if task.done():
+                task.result()
+            yield Relaying(server, backend, relay, controls, outcome, task, log_path)
+        finally:
+            controls.quit()
+            await asyncio.gather(task, return_exceptions=True)
+            await server.stop()
+            log.close()
+
+
+async def read_sse(response: httpx.Response, count: int, timeout: float = 10.0) -> list[tuple[str, Any]]:
+    """The first `count` events of a text/event-stream response, as (event, data)."""
+    events: list[tuple[str, Any]] = []
+    kind, data = "message", ""
+
+    async def read() -> None:
+        nonlocal kind, data
+        async for line in response.aiter_lines():
+            if line.startswith("event:"):
+                kind = line[6:].strip()
+            elif line.startswith("data:"):
+                data += line[5:].strip()
+            elif line == "" and data:
+                events.append((kind, json.loads(data)))
+                kind, data = "message", ""
+                if len(events) >= count:
+                    return
+
+    await asyncio.wait_for(read(), timeout)
+    return events
