@@ -25,9 +25,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from . import authoring, housekeeping, plan, play
+    from . import authoring, housekeeping, plan, play, serve
 
-    for module in (authoring, housekeeping, plan, play):
+    for module in (authoring, housekeeping, plan, play, serve):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -35,6 +35,7 @@ async def run_relay(
     conversation_id: str | None = None,
     replica_id: str | None = None,
     join_timeout: float = 60.0,
+    on_ready: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Relays until `controls.quit()`; cancel it to stop (its cleanup still runs)."""
     client = backend.client
@@ -76,6 +77,8 @@ async def run_relay(
         relay.connect(transport.send, outcome.conversation_id)
         controls.set_state("relaying")
         log.write("relay", conversation_id=outcome.conversation_id, state="relaying")
+        if on_ready is not None:
+            on_ready(outcome.conversation_id)
         pump = asyncio.ensure_future(_pump(transport.events.get, controls, log))
         try:
             await controls.stopped.wait()
