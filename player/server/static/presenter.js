@@ -221,7 +221,11 @@
   // The terminal's keys: space . ] s g i q (not while typing a line).
   const keys = { " ": "toggle-pause", ".": "step", "]": "next", s: "skip", i: "interrupt" };
   document.addEventListener("keydown", (e) => {
-    if (e.target instanceof HTMLInputElement || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.target instanceof HTMLInputElement) {
+      if (e.key === "Escape") e.target.blur(); // back to the keys
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
     if (keys[e.key]) {
       e.preventDefault();
       operate(keys[e.key]);
