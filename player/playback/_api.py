@@ -20,7 +20,8 @@ from typing import Any
 from ..errors import Interrupted, ScenarioError, UsageError
 from ..plan import check_file
 from ._backends import open_backend
-from ._controller import Controller, Listener
+from ._control_core import Listener
+from ._controller import Controller
 from ._runlog import RunLog
 from ._scheduler import RunOptions
 from ._session import Outcome, Session

@@ -14,7 +14,7 @@ from ..plan import PlannedStep, describe_step
 from ..scenario import Cue, Play, Say
 
 if TYPE_CHECKING:
-    from ._controller import Controller
+    from ._control_core import RunControl
 
 __all__ = ["status_of", "step_info"]
 
@@ -35,7 +35,7 @@ def _r(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
-def status_of(c: "Controller") -> dict[str, Any]:
+def status_of(c: "RunControl") -> dict[str, Any]:
     plan = c.plan
     steps = plan.steps if plan is not None else ()
     loop_time = c._now() if c.t0 is not None else None
@@ -83,7 +83,7 @@ def status_of(c: "Controller") -> dict[str, Any]:
     return out
 
 
-def _estimate_start(c: "Controller", index: int, s_now: float) -> float | None:
+def _estimate_start(c: "RunControl", index: int, s_now: float) -> float | None:
     """When step `index` should start, on the scenario clock."""
     assert c.plan is not None
     steps = c.plan.steps
@@ -100,7 +100,7 @@ def _estimate_start(c: "Controller", index: int, s_now: float) -> float | None:
     return est
 
 
-def _countdown(c: "Controller", s_now: float, upcoming: int) -> tuple[float | None, str | None]:
+def _countdown(c: "RunControl", s_now: float, upcoming: int) -> tuple[float | None, str | None]:
     assert c.plan is not None
     steps = c.plan.steps
     if c.holding == "cue" and c.current is not None:

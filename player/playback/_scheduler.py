@@ -22,7 +22,8 @@ from ..scenario import Cue, Interrupt, Pause, Play, Say, Send, WaitFor
 from ..transport.base import REPLICA_JOINED, Microphone, Transport
 from ._clips import prepare_clips
 from ._clock import sleep_until
-from ._controller import Controller, Jump
+from ._control_core import Jump
+from ._controller import Controller
 from ._events import EventPump
 from ._runlog import RunLog
 from ._speech import SpeechTracker
