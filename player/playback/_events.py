@@ -96,8 +96,9 @@ class EventPump:
                 self._waiters.remove(waiter)
 
 
-def on_event_logger(log: RunLog) -> Callable[[RoomEvent], None]:
-    """Writes every room event to the run log as `{"kind": "event", ...}`."""
+def on_event_logger(log: RunLog, then: Callable[[RoomEvent, dict[str, Any]], None] | None = None) -> Callable[[RoomEvent], None]:
+    """Writes every room event to the run log as `{"kind": "event", ...}`, then hands it on
+    (the controller's feed) with the fields written."""
 
     def write(event: RoomEvent) -> None:
         fields: dict[str, Any] = {"t": log.since_origin(event.t), "event_type": event.event_type}
@@ -109,5 +110,7 @@ def on_event_logger(log: RunLog) -> Callable[[RoomEvent], None]:
         if event.error:
             fields["error"] = event.error
         log.write("event", **fields)
+        if then is not None:
+            then(event, fields)
 
     return write
