@@ -14,11 +14,12 @@ from typing import Any
 import httpx
 
 from play_support import FAST_ROOM
+from player.plan import check_file
 from player.playback import Backend, Outcome, RunLog, local_backend
-from player.server import ControlServer, Relay, RelayControls, ServerConfig, run_relay
+from player.server import ControlServer, Relay, RelayControls, ServedPlay, ServerConfig, run_relay
 from player.simulator.replica import LocalRoom
 
-__all__ = ["Relaying", "relaying", "until", "read_sse", "SEED_CURL_BODY"]
+__all__ = ["Relaying", "relaying", "Serving", "serving", "until", "read_sse", "SEED_CURL_BODY"]
 
 # The seed's own curl example (shared/seeds, "Send Echo Message"), byte for byte.
 SEED_CURL_BODY = """{
@@ -122,3 +123,71 @@ async def read_sse(response: httpx.Response, count: int, timeout: float = 10.0) 
 
     await asyncio.wait_for(read(), timeout)
     return events
+
+
+@dataclass
+class Serving:
+    """`serve SCENARIO`, in-process: the run, its controller and the server in front."""
+
+    served: ServedPlay
+    backend: Backend
+    log_path: Path
+    _task: asyncio.Task[Outcome] | None = None
+
+    @property
+    def task(self) -> asyncio.Task[Outcome]:
+        assert self._task is not None, "not started"
+        return self._task
+
+    def start(self) -> None:
+        self._task = self.served.start()
+
+    @property
+    def base(self) -> str:
+        return self.served.server.base_url
+
+    @property
+    def token(self) -> str:
+        return self.served.server.config.token
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def room(self) -> LocalRoom | None:
+        cid = self.served.session.outcome.conversation_id
+        return self.backend.rooms.find(cid) if cid and self.backend.rooms is not None else None
+
+    def log(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.log_path.read_text(encoding="utf-8").splitlines()]
+
+    def steps(self) -> list[str]:
+        return [r["id"] or f"#{r['index'] + 1}" for r in self.log() if r["kind"] == "step"]
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    scenario: Path, tmp_path: Path, *, manual_cues: bool = False, start: bool = True, **config: Any
+) -> AsyncIterator[Serving]:
+    """Plays `scenario` on the local replica with the control server on an ephemeral port;
+    yields as soon as the run has started (before the room is joined), or before it starts
+    with start=False (then call .start()). Cancels the run if it is still on."""
+    result = check_file(scenario)
+    assert result.plan is not None, [str(d) for d in result.diagnostics]
+    log_path = tmp_path / "run.jsonl"
+    log = RunLog(log_path)
+    with local_backend(room_settings=FAST_ROOM) as backend:
+        served = ServedPlay(result.plan, backend, ServerConfig(port=0, **config), log=log, manual_cues=manual_cues)
+        await served.server.start()
+        serving = Serving(served, backend, log_path)
+        if start:
+            serving.start()
+        try:
+            yield serving
+        finally:
+            if serving._task is not None:
+                serving._task.cancel()
+                await asyncio.gather(serving._task, return_exceptions=True)
+            await served.server.stop()
+            log.close()

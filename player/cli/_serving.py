@@ -17,11 +17,12 @@ from typing import TypeVar
 
 from ..errors import Interrupted
 from ..exitcodes import ExitCode
+from ..plan import Plan
 from ..playback import Backend, Outcome, RunLog, open_backend
-from ..server import ControlServer, Relay, RelayControls, ServerConfig, run_relay
-from ._console import Console
+from ..server import ControlServer, Relay, RelayControls, ServedPlay, ServerConfig, run_relay
+from ._console import Console, conversation_line
 
-__all__ = ["serve_relay", "announce", "until_signal"]
+__all__ = ["serve_relay", "serve_scenario", "announce", "until_signal"]
 
 T = TypeVar("T")
 
@@ -117,8 +118,7 @@ def serve_relay(
                 asyncio.run(main())
             finally:
                 console.print(_relay_line(outcome, joined))
-                for problem in outcome.cleanup_errors:
-                    print(f"echo-player: warning: cleanup: {problem}", file=sys.stderr)
+                _report_cleanup(outcome)
             return ExitCode.FAILED if outcome.cleanup_errors else ExitCode.OK
     finally:
         log.close()
@@ -136,5 +136,63 @@ def _relay_line(outcome: Outcome, joined: bool) -> str:
     return line
 
 
-def serve_scenario(config: ServerConfig, plan: object, **options: object) -> ExitCode:
-    raise NotImplementedError("waiting for the playback controller")  # replaced once it lands
+def serve_scenario(
+    config: ServerConfig,
+    plan: Plan,
+    *,
+    local: bool,
+    api_key_file: str | None = None,
+    api: str | None = None,
+    log_path: str | None = None,
+    speed: float = 1.0,
+    start_index: int = 0,
+    manual_cues: bool = False,
+    console: Console | None = None,
+) -> ExitCode:
+    """Plays `plan` as `play` does, steered by the server (and the seed's relay) meanwhile."""
+    console = console or Console()
+    log = RunLog(log_path)
+    try:
+        with open_backend(local=local, scenario=plan.scenario, api_key_file=api_key_file, api=api) as backend:
+            config = dataclasses.replace(config, secrets=_secrets(backend))
+            served = ServedPlay(
+                plan, backend, config, log=log, observer=console, speed=speed, start_index=start_index, manual_cues=manual_cues
+            )
+            session = served.session
+
+            def on_signal(name: str) -> None:
+                session.stop_audio()
+                session.log.write("signal", t=session.log.since_origin(asyncio.get_running_loop().time()), signal=name)
+
+            async def main() -> Outcome:
+                await served.server.start()
+                try:
+                    announce(console, served.server)
+                    console.start_ticker()
+                    try:
+                        return await until_signal(served.start(), on_signal)
+                    except asyncio.CancelledError:
+                        if served.controller.quit_requested:
+                            raise Interrupted("quit") from None
+                        raise
+                    finally:
+                        await console.stop_ticker()
+                finally:
+                    await served.server.stop()
+
+            try:
+                outcome = asyncio.run(main())
+            except BaseException:
+                console.print(conversation_line(session.outcome))
+                _report_cleanup(session.outcome)
+                raise
+            console.summary(outcome)
+            _report_cleanup(outcome)
+            return ExitCode.FAILED if outcome.cleanup_errors else ExitCode.OK
+    finally:
+        log.close()
+
+
+def _report_cleanup(outcome: Outcome) -> None:
+    for problem in outcome.cleanup_errors:
+        print(f"echo-player: warning: cleanup: {problem}", file=sys.stderr)

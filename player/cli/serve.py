@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
@@ -22,6 +21,7 @@ from ._tavus_options import tavus_options
     "--speed", type=click.FloatRange(min=0.01), default=1.0, show_default=True, help="Scale pauses, gaps and cue waits (local only)."
 )
 @click.option("--log", "log_path", type=click.Path(dir_okay=False), help="Write a JSONL run log, flushed line by line.")
+@click.option("--manual-cues", is_flag=True, help="Cues wait for `next` (the page's ] key, or POST /api/next).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; off loopback every endpoint needs the token.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on (0: any free one).")
 @click.option("--token", envvar="ECHO_PLAYER_TOKEN", help="Control token (default: a random one, printed). Env: ECHO_PLAYER_TOKEN.")
@@ -40,6 +40,7 @@ def serve_command(
     from_id: str | None,
     speed: float,
     log_path: str | None,
+    manual_cues: bool,
     host: str,
     port: int,
     token: str | None,
@@ -65,8 +66,8 @@ def serve_command(
         raise UsageError("--speed works on the local replica only (add --local)")
     if file is not None and (conversation_url or conversation_id or replica_id):
         raise UsageError("--conversation-url, --conversation-id and --replica are for serve without a scenario")
-    if file is None and (var_pairs or from_id or speed != 1.0):
-        raise UsageError("--var, --from and --speed need a scenario FILE")
+    if file is None and (var_pairs or from_id or speed != 1.0 or manual_cues):
+        raise UsageError("--var, --from, --speed and --manual-cues need a scenario FILE")
     if conversation_url and conversation_id:
         raise UsageError("give --conversation-url or --conversation-id, not both")
     config = ServerConfig(host=host, port=port, token=token or new_token(), relay=relay, relay_token=relay_token)
@@ -105,7 +106,7 @@ def serve_command(
         log_path=log_path,
         speed=speed,
         start_index=start_index,
-        interactive=sys.stdin.isatty(),
+        manual_cues=manual_cues,
     )
 
 

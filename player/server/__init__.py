@@ -4,7 +4,8 @@
 (token, Host and Origin checks, JSON errors, redaction); `_config` the address and limits;
 `_controls` the control API and the event stream over anything shaped like the playback
 controller; `_relay` the seed's `POST /send_text_message`, and the transport wrapper that lends a
-playing session's room to it; `_relay_run` and `_relay_controls` are `serve` without a scenario.
+playing session's room to it; `_served` is `serve` with a scenario (a session, its controller and
+the server); `_relay_run` and `_relay_controls` are `serve` without one.
 `static/` is the presenter page, shipped inside the wheel: plain HTML, CSS and JavaScript.
 """
 
@@ -12,10 +13,11 @@ from __future__ import annotations
 
 from ._app import ControlServer, make_app
 from ._config import MAX_BODY, ServerConfig, is_loopback, new_token
-from ._controls import OPERATIONS, ControlRefused, Controls
+from ._controls import OPERATIONS, Controls, timeline_of
 from ._relay import BadBody, Relay, RelayedTransport, echo_from_seed_body
 from ._relay_controls import RelayControls
 from ._relay_run import RELAY_PROPERTIES, run_relay
+from ._served import ServedPlay
 
 __all__ = [
     "ControlServer",
@@ -25,7 +27,7 @@ __all__ = [
     "is_loopback",
     "new_token",
     "Controls",
-    "ControlRefused",
+    "timeline_of",
     "OPERATIONS",
     "Relay",
     "RelayedTransport",
@@ -34,4 +36,5 @@ __all__ = [
     "RelayControls",
     "run_relay",
     "RELAY_PROPERTIES",
+    "ServedPlay",
 ]

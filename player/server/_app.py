@@ -9,7 +9,7 @@ API under `/api/`, and the seed's `POST /send_text_message`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
@@ -48,12 +48,13 @@ async def _on_shutdown(app: web.Application) -> None:
     app[CLOSING].set()  # ends every open event stream, so cleanup does not wait on them
 
 
-def make_app(config: ServerConfig, controls: Controls, relay: Relay, plan: Sequence[dict[str, Any]] = ()) -> web.Application:
+def make_app(config: ServerConfig, controls: Controls, relay: Relay, plan: Mapping[str, Any] | None = None) -> web.Application:
+    """`plan`: what GET /api/plan answers (player.server.timeline_of); none when only relaying."""
     app = web.Application(client_max_size=config.max_body, middlewares=middlewares())
     app[CONFIG] = config
     app[CONTROLS] = controls
     app[RELAY] = relay
-    app[PLAN] = list(plan)
+    app[PLAN] = dict(plan or {"name": None, "steps": []})
     app[CLOSING] = asyncio.Event()
     app.router.add_get("/", _page, name="page")
     # The page's code is the same in every wheel and holds no data: no token needed for it.
@@ -68,7 +69,7 @@ def make_app(config: ServerConfig, controls: Controls, relay: Relay, plan: Seque
 class ControlServer:
     """`async with ControlServer(...) as server:` serves at `server.url` until the block ends."""
 
-    def __init__(self, config: ServerConfig, controls: Controls, relay: Relay, plan: Sequence[dict[str, Any]] = ()) -> None:
+    def __init__(self, config: ServerConfig, controls: Controls, relay: Relay, plan: Mapping[str, Any] | None = None) -> None:
         self.config = config
         self.app = make_app(config, controls, relay, plan)
         self._runner: web.AppRunner | None = None

@@ -16,18 +16,13 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from ..errors import ControlRefused
+from ..plan import Plan, describe_step
+from ..scenario import Cue, Play, Say
 from ._relay import BadBody, read_json
 from ._security import CONFIG, json_reply, redact
 
-try:  # the playback controller's refusal; the server only catches it
-    from ..playback import ControlRefused  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - until the controller lands
-
-    class ControlRefused(Exception):  # type: ignore[no-redef]
-        pass
-
-
-__all__ = ["Controls", "ControlRefused", "OPERATIONS", "CONTROLS", "PLAN", "CLOSING", "add_routes"]
+__all__ = ["Controls", "OPERATIONS", "CONTROLS", "PLAN", "CLOSING", "add_routes", "timeline_of"]
 
 KEEPALIVE = 15.0  # seconds between SSE comments, so proxies and the page see a live stream
 _REFRESHING = ("step", "state")  # items after which the stream also sends a fresh status
@@ -50,8 +45,29 @@ class Controls(Protocol):
 
 
 CONTROLS = web.AppKey("controls", Controls)
-PLAN = web.AppKey("plan", list)  # the timeline the page draws: one dict per planned step
+PLAN = web.AppKey("plan", dict)  # the timeline the page draws: {"name", "steps": one dict per planned step}
 CLOSING = web.AppKey("closing", asyncio.Event)
+
+
+def timeline_of(plan: Plan) -> dict[str, Any]:
+    """The plan as the page's timeline draws it: what each step says or does, when (estimated)."""
+    out = []
+    for planned in plan.steps:
+        step = planned.step
+        text = step.text if isinstance(step, (Say, Cue)) else step.source if isinstance(step, Play) else describe_step(step, 200)
+        out.append(
+            {
+                "index": step.index,
+                "id": step.id,
+                "action": step.action,
+                "text": text,
+                "note": step.note,
+                "start": round(planned.start, 3),
+                "duration": round(planned.duration, 3),
+                "timed": "cue" if isinstance(step, Cue) else "at" if step.at is not None else None,  # what `countdown` counts to
+            }
+        )
+    return {"name": plan.scenario.name, "steps": out}
 
 
 def _string_field(body: Any, key: str) -> str:
@@ -84,7 +100,7 @@ async def status(request: web.Request) -> web.Response:
 
 
 async def plan(request: web.Request) -> web.Response:
-    return json_reply({"steps": request.app[PLAN]})
+    return json_reply(request.app[PLAN])
 
 
 async def operate(request: web.Request) -> web.Response:

@@ -61,23 +61,31 @@ class Relay:
 
 
 class RelayedTransport(Transport):
-    """A room transport that lends its room to the relay from join to close: what `serve`
-    hands a playback session in place of the backend's own, so both speak into one room."""
+    """A room transport that lends its room to the relay until close: what `serve` hands a
+    playback session in place of the backend's own, so both speak into one room. With
+    `replica_first` the relay starts once the replica is in (what it says before is unheard)."""
 
-    def __init__(self, inner: Transport, relay: Relay, conversation_id: Callable[[], str | None]) -> None:
+    def __init__(self, inner: Transport, relay: Relay, conversation_id: Callable[[], str | None], *, replica_first: bool = True) -> None:
         self._inner = inner
         self._relay = relay
         self._conversation_id = conversation_id
+        self._replica_first = replica_first
         self.events = inner.events
 
-    async def join(self, url: str, *, meeting_token: str | None = None, user_name: str = "echo-player") -> None:
-        await self._inner.join(url, meeting_token=meeting_token, user_name=user_name)
+    def _lend(self) -> None:
         cid = self._conversation_id()
         if cid is not None:
             self._relay.connect(self._inner.send, cid)
 
+    async def join(self, url: str, *, meeting_token: str | None = None, user_name: str = "echo-player") -> None:
+        await self._inner.join(url, meeting_token=meeting_token, user_name=user_name)
+        if not self._replica_first:
+            self._lend()
+
     async def wait_for_replica(self, timeout: float) -> Any:
-        return await self._inner.wait_for_replica(timeout)
+        event = await self._inner.wait_for_replica(timeout)
+        self._lend()
+        return event
 
     def send(self, message: Mapping[str, Any]) -> None:
         self._inner.send(message)

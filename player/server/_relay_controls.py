@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import protocol
+from ..errors import ControlRefused
 from ..transport.base import RoomEvent
-from ._controls import ControlRefused
 from ._relay import Relay
 
 __all__ = ["RelayControls"]

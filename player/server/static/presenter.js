@@ -64,12 +64,19 @@
     return running() ? value - (performance.now() - statusAt) / 1000 : value;
   }
 
+  // The step the countdown runs to: the first one after the current one that is timed that way.
+  function timedStep(kind) {
+    const after = indexOf(status && status.current);
+    const step = plan.find((s) => s.timed === kind && (after === null || s.index > after));
+    return step ? (step.id ? "[" + step.id + "] " : "") + kind : kind;
+  }
+
   function renderClocks() {
     if (!status) return;
     const since = running() ? (performance.now() - statusAt) / 1000 : 0;
     $("elapsed").textContent = clock((status.elapsed || 0) + since);
     $("remaining").textContent = clock(ticking(status.remaining));
-    const to = status.countdown_to ? " → " + describe(status.countdown_to) : "";
+    const to = status.countdown_to ? " → " + timedStep(status.countdown_to) : "";
     $("countdown").textContent = status.countdown === null || status.countdown === undefined ? "—" : clock(ticking(status.countdown)) + to;
   }
 
@@ -106,7 +113,19 @@
         const mark = document.createElement("span");
         mark.className = "mark";
         const text = document.createElement("span");
-        text.textContent = step.text + (step.note ? "  ✎ " + step.note : "");
+        if (step.id) {
+          const id = document.createElement("span");
+          id.className = "id";
+          id.textContent = "[" + step.id + "] ";
+          text.append(id);
+        }
+        text.append(step.text + (step.note ? "  ✎ " + step.note : ""));
+        if (step.timed) {
+          const timed = document.createElement("span");
+          timed.className = "timed";
+          timed.textContent = "  · " + step.timed;
+          text.append(timed);
+        }
         li.append(mark, t, text);
         li.addEventListener("click", () => step.id && operate("jump", { step: step.id }));
         ol.append(li);
@@ -165,6 +184,7 @@
       $("connection").className = "pill on";
       api("/api/plan").then((data) => {
         plan = data.steps || [];
+        $("scenario").textContent = data.name || "";
         if (status) renderStatus();
       }).catch((err) => say("plan: " + err.message, "bad"));
     };
