@@ -178,6 +178,7 @@ async def serving(
     log_path = tmp_path / "run.jsonl"
     log = RunLog(log_path)
     with local_backend(room_settings=FAST_ROOM) as backend:
+        config.setdefault("secrets", (backend.client.settings.api_key,))  # as `serve` does
         served = ServedPlay(result.plan, backend, ServerConfig(port=0, **config), log=log, manual_cues=manual_cues)
         await served.server.start()
         serving = Serving(served, backend, log_path)

@@ -120,3 +120,38 @@ def test_usage_errors_exit_2_before_anything_is_created(tmp_path: Path) -> None:
     assert result.returncode == 2, result.stderr
     assert "cannot serve on 127.0.0.1" in result.stderr
     assert "no conversation was created" in result.stdout
+
+
+def test_serve_a_scenario_plays_it_to_the_end_with_exit_0(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, "steps:\n  - say: hello there\n    id: hi\n  - pause: 2s\n    id: rest\n  - say: goodbye\n")
+    proc = _start(str(path), "--speed", "2")
+    lines: list[str] = []
+    try:
+        found = _wait_for_line(proc, URL, lines)
+        _wait_for_line(proc, r"#1 \[hi\] say", lines)
+        status = httpx.get(f"{found.group(1)}/api/status", headers={"Authorization": f"Bearer {found.group(3)}"}).json()
+        assert status["steps"] == 3 and status["conversation_id"]
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "played 3 steps" in out and "ended, persona deleted" in out
+
+
+def test_quit_over_http_mid_scenario_is_exit_130_and_still_cleans_up(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, "steps:\n  - say: hello there\n    id: hi\n  - pause: 60s\n")
+    proc = _start(str(path))
+    lines: list[str] = []
+    try:
+        found = _wait_for_line(proc, URL, lines)
+        _wait_for_line(proc, r"#2 pause 60s", lines)
+        reply = httpx.post(f"{found.group(1)}/api/quit", headers={"Authorization": f"Bearer {found.group(3)}"})
+        assert reply.status_code == 200
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "interrupted by quit" in err and "Traceback" not in err
+    assert "ended, persona deleted" in out

@@ -73,6 +73,9 @@ def test_status_pause_resume_toggle_and_the_run_log(tmp_path: Path) -> None:
             assert (await _op(http, s, "toggle-pause")).json()["status"]["state"] == "playing"
             kinds = [r["kind"] for r in s.log()]
             assert kinds.count("pause") == 2 and kinds.count("resume") == 2
+            key = s.backend.client.settings.api_key
+            answers = [refused, *[await http.get(f"{s.base}{p}") for p in ("/api/status", "/api/plan", "/", "/nope")]]
+            assert key and not [a for a in answers if key in a.text]  # the API key is in no answer
 
     asyncio.run(main())
 

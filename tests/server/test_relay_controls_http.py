@@ -7,8 +7,11 @@ import asyncio
 from pathlib import Path
 
 import httpx
+import pytest
 
 from player import protocol
+from player.errors import UsageError
+from player.server import ServerConfig
 from server_support import read_sse, relaying, until
 
 
@@ -97,3 +100,26 @@ def test_quit_ends_the_conversation_and_deletes_the_persona_it_created(tmp_path:
         assert [e["outcome"] for e in ends] == ["quit"]
 
     asyncio.run(main())
+
+
+def test_the_server_stops_at_once_with_an_event_stream_open(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with relaying(tmp_path) as r, httpx.AsyncClient(headers=r.auth, timeout=10) as http:
+            async with http.stream("GET", f"{r.base}/api/events") as stream:
+                lines = stream.aiter_lines()
+                assert await anext(lines) == "event: status"
+                await asyncio.wait_for(r.server.stop(), 5)  # a hang guard, not a timing claim
+                rest = [line async for line in lines]  # returns: the server ended the stream
+            assert not any(line.startswith("event:") for line in rest)
+
+    asyncio.run(main())
+
+
+def test_off_loopback_everything_needs_the_token() -> None:
+    assert ServerConfig(host="127.0.0.1").relay_needs_token is False
+    assert ServerConfig(host="::1").loopback and ServerConfig(host="localhost").loopback
+    assert ServerConfig(host="0.0.0.0").relay_needs_token is True  # not bound here: config only
+    assert ServerConfig(host="192.168.1.20").relay_needs_token is True
+    assert len(ServerConfig().token) == 48 and ServerConfig().token != ServerConfig().token
+    with pytest.raises(UsageError, match="non-empty token"):
+        ServerConfig(token="")
