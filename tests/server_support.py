@@ -90,7 +90,11 @@ async def relaying(tmp_path: Path, **config: Any) -> AsyncIterator[Relaying]:
         outcome = Outcome()
         server = ControlServer(ServerConfig(port=0, **config), controls, relay)
         await server.start()
-        task = asyncio.ensure_future(run_relay(backend, relay, controls, log=log, outcome=outcome))
+        task = asyncio.ensure_future(
+            run_relay(
+                backend.client, backend.transport, relay, controls, log=log, outcome=outcome, default_replica_id=backend.default_replica_id
+            )
+        )
         try:
             await until(lambda: relay.connected or task.done(), what="the relay to join")
             if task.done():

@@ -9,6 +9,7 @@ sees the run end.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import signal
 import sys
@@ -80,15 +81,26 @@ def serve_relay(
     conversation_url: str | None = None,
     conversation_id: str | None = None,
     replica_id: str | None = None,
+    room_only: bool = False,
     console: Console | None = None,
 ) -> ExitCode:
+    """`room_only`: join `conversation_url` over Daily with no Tavus API at all, as the seed does
+    (no key needed); else through the backend (local replica or Tavus)."""
     console = console or Console()
     log = RunLog(log_path)
     outcome = Outcome()
     joined = conversation_url is not None or conversation_id is not None
+    opened: contextlib.AbstractContextManager[Backend | None]
+    opened = contextlib.nullcontext() if room_only else open_backend(local=local, api_key_file=api_key_file, api=api)
     try:
-        with open_backend(local=local, api_key_file=api_key_file, api=api) as backend:
-            config = dataclasses.replace(config, secrets=_secrets(backend))
+        with opened as backend:
+            if backend is not None:
+                config = dataclasses.replace(config, secrets=_secrets(backend))
+                client, transport, replica = backend.client, backend.transport, backend.default_replica_id
+            else:
+                from ..transport.daily import DailyTransport
+
+                client, transport, replica = None, DailyTransport, None
             relay = Relay()
             controls = RelayControls(relay)
             server = ControlServer(config, controls, relay)
@@ -98,11 +110,13 @@ def serve_relay(
                 try:
                     announce(console, server)
                     work = run_relay(
-                        backend,
+                        client,
+                        transport,
                         relay,
                         controls,
                         log=log,
                         outcome=outcome,
+                        default_replica_id=replica,
                         conversation_url=conversation_url,
                         conversation_id=conversation_id,
                         replica_id=replica_id,

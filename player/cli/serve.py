@@ -61,7 +61,10 @@ def serve_command(
 
     if token is not None and not token.strip():
         raise UsageError("--token must not be empty")
-    use_local = local or not (os.environ.get("TAVUS_API_KEY") or api_key_file)
+    keyed = bool(os.environ.get("TAVUS_API_KEY") or api_key_file)
+    use_local = local or not keyed
+    # The seed's own case: a room URL and no key. Join it over Daily; no Tavus API is needed.
+    room_only = file is None and conversation_url is not None and not local and not keyed
     if speed != 1.0 and not use_local:
         raise UsageError("--speed works on the local replica only (add --local)")
     if file is not None and (conversation_url or conversation_id or replica_id):
@@ -71,7 +74,7 @@ def serve_command(
     if conversation_url and conversation_id:
         raise UsageError("give --conversation-url or --conversation-id, not both")
     config = ServerConfig(host=host, port=port, token=token or new_token(), relay=relay, relay_token=relay_token)
-    if use_local and not local:
+    if use_local and not local and not room_only:
         click.echo("No TAVUS_API_KEY set: using the built-in local replica (nothing is billed).", err=True)
     from . import _serving
 
@@ -85,6 +88,7 @@ def serve_command(
             conversation_url=conversation_url,
             conversation_id=conversation_id,
             replica_id=replica_id,
+            room_only=room_only,
         )
     from ._scenario import load_checked
 

@@ -39,15 +39,17 @@ class Relay:
     def __init__(self, on_sent: Callable[[Mapping[str, Any]], None] | None = None) -> None:
         self._send: Callable[[Mapping[str, Any]], None] | None = None
         self.conversation_id: str | None = None
+        self.id_known = True  # False: a guess from the room URL, so a body's own id is kept
         self.on_sent = on_sent
 
     @property
     def connected(self) -> bool:
         return self._send is not None and self.conversation_id is not None
 
-    def connect(self, send: Callable[[Mapping[str, Any]], None], conversation_id: str) -> None:
+    def connect(self, send: Callable[[Mapping[str, Any]], None], conversation_id: str, *, id_known: bool = True) -> None:
         self._send = send
         self.conversation_id = conversation_id
+        self.id_known = id_known
 
     def disconnect(self) -> None:
         self._send = None
@@ -105,15 +107,18 @@ def _opt(props: Mapping[str, Any], key: str, kind: type | tuple[type, ...], what
     return value
 
 
-def echo_from_seed_body(body: Any, conversation_id: str) -> dict[str, Any]:
-    """The seed's message for `body`, into the conversation `conversation_id`; BadBody if not."""
+def echo_from_seed_body(body: Any, conversation_id: str, *, strict: bool = True) -> dict[str, Any]:
+    """The seed's message for `body`, into the conversation `conversation_id`; BadBody if not.
+    Not `strict` (the id is only a guess), a real id in the body goes on as the seed sends it."""
     if not isinstance(body, Mapping):
         raise BadBody(f"the body must be a JSON object, got {type(body).__name__}")
     cid = body.get("conversation_id")
     if cid is not None and not isinstance(cid, str):
         raise BadBody(f"conversation_id must be a string, got {type(cid).__name__}")
     if cid is not None and cid != conversation_id and not _PLACEHOLDER.fullmatch(cid):
-        raise BadBody(f"conversation_id {cid!r} is not this room's conversation ({conversation_id})")
+        if strict:
+            raise BadBody(f"conversation_id {cid!r} is not this room's conversation ({conversation_id})")
+        conversation_id = cid
     props = body.get("properties", {})
     if not isinstance(props, Mapping):
         raise BadBody(f"properties must be an object, got {type(props).__name__}")
@@ -169,7 +174,7 @@ async def send_text_message(request: web.Request) -> web.Response:
     if not relay.connected or relay.conversation_id is None:
         return json_reply(SEED_NOT_CONNECTED, 400)
     try:
-        message = echo_from_seed_body(await read_json(request), relay.conversation_id)
+        message = echo_from_seed_body(await read_json(request), relay.conversation_id, strict=relay.id_known)
     except BadBody as exc:
         return json_reply({"error": str(exc)}, 400)
     try:

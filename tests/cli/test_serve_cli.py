@@ -100,6 +100,14 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def test_a_room_url_without_a_key_is_joined_over_real_daily_like_the_seed() -> None:
+    result = _run("--conversation-url", "not a url")  # refused by daily-core at once, offline
+    assert result.returncode == 3, result.stderr
+    assert "could not join not a url: not a valid room URL" in result.stderr
+    assert "local replica" not in result.stderr and "Traceback" not in result.stderr
+    assert "no conversation was created" in result.stdout
+
+
 def test_usage_errors_exit_2_before_anything_is_created(tmp_path: Path) -> None:
     path = write_scenario(tmp_path, "steps:\n  - say: hello\n")
     cases = {

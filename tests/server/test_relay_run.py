@@ -54,7 +54,17 @@ def test_what_the_relay_created_is_ended_and_deleted_on_every_exit_path(tmp_path
             relay = Relay()
             controls = RelayControls(relay)
             outcome = Outcome()
-            task = asyncio.ensure_future(run_relay(backend, relay, controls, log=RunLog(None), outcome=outcome))
+            task = asyncio.ensure_future(
+                run_relay(
+                    backend.client,
+                    backend.transport,
+                    relay,
+                    controls,
+                    log=RunLog(None),
+                    outcome=outcome,
+                    default_replica_id=backend.default_replica_id,
+                )
+            )
             if how == "cancelled":
                 await until(lambda: relay.connected, what="the join")
                 task.cancel()
@@ -82,14 +92,19 @@ def test_a_given_conversation_is_joined_and_left_but_never_ended(tmp_path: Path,
             client = backend.client
             persona = client.create_persona("theirs", replica_id=backend.default_replica_id)
             # Theirs outlives our leaving (else the room ends itself when the last one leaves).
-            conv = client.create_conversation(persona.id, replica_id=backend.default_replica_id, properties={"participant_left_timeout": 300})
+            conv = client.create_conversation(
+                persona.id, replica_id=backend.default_replica_id, properties={"participant_left_timeout": 300}
+            )
             relay = Relay()
             controls = RelayControls(relay)
             outcome = Outcome()
             where = {"conversation_url": conv.url} if given == "url" else {"conversation_id": conv.id}
-            task = asyncio.ensure_future(run_relay(backend, relay, controls, log=RunLog(None), outcome=outcome, **where))
+            # By URL the Tavus API is not needed at all (the seed's case: no key); by id it is.
+            tavus = None if given == "url" else client
+            task = asyncio.ensure_future(run_relay(tavus, backend.transport, relay, controls, log=RunLog(None), outcome=outcome, **where))
             await until(lambda: relay.connected or task.done(), what="the join")
-            assert relay.conversation_id == conv.id
+            assert relay.conversation_id == conv.id  # by URL: the room's name, which is the conversation's id
+            assert relay.id_known is (given == "id")
             controls.say("Into their room")
             room = backend.rooms.find(conv.id)
             await until(lambda: any(u.text == "Into their room" for u in room.utterances), what="the line spoken")
