@@ -32,6 +32,7 @@ test: lint
 bench: $(STAMP)
 	$(PY) bench/validate.py
 	$(PY) bench/timing.py
+	$(PY) bench/serve.py
 
 validate: $(STAMP)
 	$(VENV)/bin/echo-player validate scenarios/

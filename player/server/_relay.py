@@ -4,8 +4,9 @@
 The seed (a Flask app, shared/seeds) forwards `properties` as they come, defaulting
 `sample_rate` to 16000. Two things are mended on the way so the seed's own curl example works:
 `"done": "true"` (a string in the docs) goes on as a JSON boolean, and the docs' placeholder
-`"<conversation_id>"` (or none) means this room's conversation. What the replica would refuse
-(a wrong type, no text) is a 400 here instead of a room error that would end the run.
+`"<conversation_id>"` (or none) means this room's conversation; a missing `modality` is inferred,
+as another docs example leaves it out. What the replica would refuse (a wrong type, no text, an
+inference id after its `done: true`) is a 400 here instead of a room error that would end a run.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Relay:
         self.conversation_id: str | None = None
         self.id_known = True  # False: a guess from the room URL, so a body's own id is kept
         self.on_sent = on_sent
+        self.finished: set[str] = set()  # inference ids sent with done: true
 
     @property
     def connected(self) -> bool:
@@ -58,6 +60,9 @@ class Relay:
         if self._send is None:
             raise RuntimeError("not connected to a room")
         self._send(message)
+        props = message.get("properties")
+        if isinstance(props, Mapping) and props.get("done") is True and isinstance(props.get("inference_id"), str):
+            self.finished.add(props["inference_id"])
         if self.on_sent is not None:
             self.on_sent(message)
 
@@ -123,6 +128,8 @@ def echo_from_seed_body(body: Any, conversation_id: str, *, strict: bool = True)
     if not isinstance(props, Mapping):
         raise BadBody(f"properties must be an object, got {type(props).__name__}")
     modality = props.get("modality")
+    if modality is None:  # the docs' own examples leave it out of a text echo
+        modality = "audio" if props.get("audio") is not None and props.get("text") is None else "text"
     if modality not in ("text", "audio"):
         raise BadBody(f"properties.modality must be 'text' or 'audio', got {modality!r}")
     text = _opt(props, "text", str, "a string")
@@ -175,6 +182,9 @@ async def send_text_message(request: web.Request) -> web.Response:
         return json_reply(SEED_NOT_CONNECTED, 400)
     try:
         message = echo_from_seed_body(await read_json(request), relay.conversation_id, strict=relay.id_known)
+        inference_id = message["properties"].get("inference_id")
+        if inference_id in relay.finished:  # the replica would refuse it (and a scenario would fail)
+            raise BadBody(f"inference_id {inference_id!r} is finished (it was sent with done: true): send a new one, or none")
     except BadBody as exc:
         return json_reply({"error": str(exc)}, 400)
     try:

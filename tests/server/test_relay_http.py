@@ -35,7 +35,12 @@ def test_the_seeds_curl_body_verbatim_is_spoken_by_the_replica(tmp_path: Path) -
             assert props["done"] is True  # "true" went on as a JSON boolean
             assert (props["text"], props["sample_rate"], props["inference_id"]) == ("Hello there!", 24000, "inference-id-123")
             await until(lambda: any(u.text == "Hello there!" for u in r.room.utterances), what="the replica to speak it")
-            assert r.room.violations == []
+            again = await http.post(f"{r.base}/send_text_message", content=SEED_CURL_BODY, headers=JSON)
+            assert again.status_code == 400  # its inference_id is finished: the replica would refuse it
+            assert again.json() == {
+                "error": "inference_id 'inference-id-123' is finished (it was sent with done: true): send a new one, or none"
+            }
+            assert r.room.violations == [] and len(_echoes(r.room)) == 1
 
     asyncio.run(main())
 
@@ -43,7 +48,7 @@ def test_the_seeds_curl_body_verbatim_is_spoken_by_the_replica(tmp_path: Path) -
 def test_a_missing_sample_rate_is_16000_and_missing_fields_are_not_sent_as_null(tmp_path: Path) -> None:
     async def main() -> None:
         async with relaying(tmp_path) as r, httpx.AsyncClient() as http:
-            body = {"properties": {"modality": "text", "text": "No rate given", "done": True}}
+            body = {"properties": {"text": "No rate given", "done": True}}  # no modality either: text
             reply = await http.post(f"{r.base}/send_text_message", json=body)
             assert reply.json() == {"status": "Message sent successfully"}
             await until(lambda: len(_echoes(r.room)) == 1, what="the echo")
@@ -94,6 +99,8 @@ def test_a_failed_send_is_the_seeds_500_and_secrets_never_leave(tmp_path: Path) 
             "properties.sample_rate must be 16000 or 24000, got 44100",
         ),
         ('{"properties": {"modality": "video"}}', "properties.modality must be 'text' or 'audio', got 'video'"),
+        ('{"properties": {}}', "properties.text is required for modality 'text'"),
+        ('{"properties": {"modality": "audio", "text": "hi"}}', "properties.audio (base64 PCM) is required for modality 'audio'"),
         ('{"properties": "hello"}', "properties must be an object, got str"),
         (
             '{"conversation_id": "c999", "properties": {"modality": "text", "text": "hi"}}',
@@ -148,7 +155,8 @@ def test_the_relay_can_require_the_token(tmp_path: Path) -> None:
             assert (await http.post(url, content=SEED_CURL_BODY, headers=JSON)).status_code == 401
             reply = await http.post(url, content=SEED_CURL_BODY, headers={**JSON, **r.auth})
             assert reply.json() == {"status": "Message sent successfully"}
-            reply = await http.post(f"{url}?token={r.token}", content=SEED_CURL_BODY, headers=JSON)
+            second = SEED_CURL_BODY.replace("inference-id-123", "inference-id-124")
+            reply = await http.post(f"{url}?token={r.token}", content=second, headers=JSON)
             assert reply.status_code == 200
 
     asyncio.run(main())

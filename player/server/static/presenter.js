@@ -56,8 +56,9 @@
     while (ul.children.length > 60) ul.lastChild.remove();
   }
 
+  // The scenario's clock runs while playing or waiting on a cue; it stands still when paused.
   function running() {
-    return status && status.state === "playing";
+    return status && (status.state === "playing" || status.state === "waiting_cue" || status.state === "relaying");
   }
   function ticking(value) {
     if (value === null || value === undefined) return value;
