@@ -81,8 +81,12 @@ def _violations(source_stages: set[str], forbidden: set[str]) -> list[str]:
     return bad
 
 
-def test_core_stages_never_import_the_simulator_or_the_cli() -> None:
-    assert _violations({"scenario", "plan", "playback", "transport", "tavus", "audio"}, {"simulator", "cli"}) == []
+def test_core_stages_never_import_the_simulator_the_server_or_the_cli() -> None:
+    assert _violations({"scenario", "plan", "playback", "transport", "tavus", "audio"}, {"simulator", "server", "cli"}) == []
+
+
+def test_the_server_comes_after_playback_and_never_imports_the_cli_or_the_simulator() -> None:
+    assert _violations({"server"}, {"simulator", "cli"}) == []
 
 
 def test_the_scenario_stage_never_imports_later_stages() -> None:
@@ -153,7 +157,17 @@ def test_no_module_is_over_400_lines() -> None:
 
 @pytest.mark.parametrize(
     "package",
-    ["player", "player.scenario", "player.plan", "player.playback", "player.transport", "player.tavus", "player.audio", "player.simulator"],
+    [
+        "player",
+        "player.scenario",
+        "player.plan",
+        "player.playback",
+        "player.transport",
+        "player.tavus",
+        "player.audio",
+        "player.simulator",
+        "player.server",
+    ],
 )
 def test_every_public_name_imports(package: str) -> None:
     module = importlib.import_module(package)
