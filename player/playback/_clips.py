@@ -19,12 +19,14 @@ __all__ = ["prepare_clips"]
 async def prepare_clips(plan: Plan, steps: Iterable[PlannedStep], into: "MutableMapping[int, PreparedClip]") -> None:
     """Decode, trim, scale, resample and chunk the clip of every `play` among `steps` that
     `into` does not hold yet, keyed by step index."""
+    todo = [p.step for p in steps if isinstance(p.step, Play) and p.step.index not in into]
+    if not todo:
+        return  # (not even the audio stack's import: a jump must not stall)
     from ..audio import prepare_clip
 
     microphone = plan.scenario.conversation.input == "microphone"
-    for planned in steps:
-        step = planned.step
-        if isinstance(step, Play) and step.index not in into:
+    for step in todo:
+        if isinstance(step, Play):
             # One microphone track has one rate: every clip is resampled to the default's.
             rate = plan.scenario.defaults.sample_rate if microphone else step.sample_rate
             into[step.index] = await asyncio.to_thread(

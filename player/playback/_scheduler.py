@@ -104,12 +104,20 @@ class Scheduler:
     async def run(self, t0: float) -> list[StepRecord]:
         """Play every step from start_index; returns when the replica has finished speaking.
         The controller holds each step at its gate (pause, jumps) and may release waits."""
-        steps = self.plan.steps
         control = self.control
         control.attach(self, self._log, t0)
         i = self._options.start_index if control.start_index is None else control.start_index
         if i != self._options.start_index:
-            await prepare_clips(self.plan, steps[i:], self._clips)
+            await prepare_clips(self.plan, self.plan.steps[i:], self._clips)
+        try:
+            await self._steps(i, t0)
+        finally:
+            control.finished()
+        return self.records
+
+    async def _steps(self, i: int, t0: float) -> None:
+        steps = self.plan.steps
+        control = self.control
         timeline = self._timeline_from(i, t0)
         previous_actual = t0
         while True:
@@ -137,8 +145,6 @@ class Scheduler:
             previous_actual = actual
             timeline.advance(step, anchor, last=i + 1 == len(steps))
             i += 1
-        control.finished()
-        return self.records
 
     def _timeline_from(self, first: int, now: float) -> Timeline:
         # With --from (or a jump), keep `at` offsets where the plan puts them relative to the

@@ -253,6 +253,7 @@ class Session:
         finally:
             self.stop_audio()
             await pump.stop()
+            self.outcome.records = self._scheduler.records  # what ran, also when it was stopped
             self.outcome.messages = self._scheduler.messages
             self.outcome.bytes = self._scheduler.bytes
 
