@@ -22,6 +22,7 @@ from ..plan import Plan
 from ..playback import Backend, Outcome, RunLog, open_backend
 from ..server import ControlServer, Relay, RelayControls, ServedPlay, ServerConfig, run_relay
 from ._console import Console, conversation_line
+from ._playback import _start_keys
 
 __all__ = ["serve_relay", "serve_scenario", "announce", "until_signal"]
 
@@ -161,9 +162,11 @@ def serve_scenario(
     speed: float = 1.0,
     start_index: int = 0,
     manual_cues: bool = False,
+    keys: bool = False,
     console: Console | None = None,
 ) -> ExitCode:
-    """Plays `plan` as `play` does, steered by the server (and the seed's relay) meanwhile."""
+    """Plays `plan` as `play` does, steered by the server (and the seed's relay) meanwhile;
+    with `keys` (stdin is a terminal) `play`'s keys steer it too."""
     console = console or Console()
     log = RunLog(log_path)
     try:
@@ -173,6 +176,7 @@ def serve_scenario(
                 plan, backend, config, log=log, observer=console, speed=speed, start_index=start_index, manual_cues=manual_cues
             )
             session = served.session
+            console.attach(served.controller)
 
             def on_signal(name: str) -> None:
                 session.stop_audio()
@@ -182,6 +186,7 @@ def serve_scenario(
                 await served.server.start()
                 try:
                     announce(console, served.server)
+                    reader = _start_keys(served.controller, console) if keys else None
                     console.start_ticker()
                     try:
                         return await until_signal(served.start(), on_signal)
@@ -190,13 +195,16 @@ def serve_scenario(
                             raise Interrupted("quit") from None
                         raise
                     finally:
+                        if reader is not None:
+                            reader.stop()
                         await console.stop_ticker()
                 finally:
                     await served.server.stop()
 
             try:
                 outcome = asyncio.run(main())
-            except BaseException:
+            except BaseException as exc:
+                console.stopped(session.outcome, exc)
                 console.print(conversation_line(session.outcome))
                 _report_cleanup(session.outcome)
                 raise

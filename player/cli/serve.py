@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 
@@ -111,6 +112,7 @@ def serve_command(
         speed=speed,
         start_index=start_index,
         manual_cues=manual_cues,
+        keys=sys.stdin.isatty(),
     )
 
 

@@ -17,10 +17,12 @@ import httpx
 import pytest
 
 from play_support import write_scenario
+from pty_support import PtyRun, read_log
 from server_support import SEED_CURL_BODY
 
 ROOT = Path(__file__).resolve().parents[2]
 URL = re.compile(r"Serving echo-player control at (http://127\.0\.0\.1:(\d+))/\?token=([0-9a-f]{48})")
+URL_ANY = re.compile(r"Serving echo-player control at (http://127\.0\.0\.1:\d+)/\?token=")
 
 
 def _env() -> dict[str, str]:
@@ -163,3 +165,26 @@ def test_quit_over_http_mid_scenario_is_exit_130_and_still_cleans_up(tmp_path: P
     assert proc.returncode == 130, err
     assert "interrupted by quit" in err and "Traceback" not in err
     assert "ended, persona deleted" in out
+
+
+def test_on_a_terminal_the_keys_and_the_server_steer_one_run(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, "steps:\n  - say: hello there\n    id: hi\n  - pause: 60s\n    id: rest\n  - say: never\n")
+    log = tmp_path / "run.jsonl"
+    run = PtyRun("serve", str(path), "--port", "0", "--log", str(log), env={"ECHO_PLAYER_TOKEN": "k3ys"})
+    try:
+        run.wait_until(lambda: URL_ANY.search(run.screen) is not None, what="the URL")
+        found = URL_ANY.search(run.screen)
+        assert found is not None
+        base = found.group(1)
+        run.wait_until(lambda: any(r["kind"] == "step" and r["id"] == "rest" for r in read_log(log)), what="step rest")
+        run.send(" ")  # the terminal's key pauses ...
+        run.wait_until(lambda: any(r["kind"] == "pause" for r in read_log(log)), what="the pause record")
+        status = httpx.get(f"{base}/api/status", headers={"Authorization": "Bearer k3ys"}).json()
+        assert status["state"] == "paused"  # ... the run the server steers
+        assert httpx.post(f"{base}/api/resume", headers={"Authorization": "Bearer k3ys"}).status_code == 200
+        run.wait_until(lambda: any(r["kind"] == "resume" for r in read_log(log)), what="the resume record")
+        run.send("q")
+        assert run.wait() == 130, run.screen
+    finally:
+        run.close()
+    assert "ended, persona deleted" in run.screen
