@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from ..errors import JoinError, UsageError
+from ..plan import MAX_CALL_DURATION
 from ..playback import Outcome, RunLog
 from ..transport.base import RoomEvent, Transport
 from ._relay import Relay
@@ -23,9 +24,9 @@ if TYPE_CHECKING:
 
 __all__ = ["run_relay", "RELAY_PROPERTIES"]
 
-# Billing stops even if echo-player dies without cleaning up: an hour at most (Tavus's own
-# limit for max_call_duration), a minute with nobody in the room, at once when we leave.
-RELAY_PROPERTIES = {"max_call_duration": 3600, "participant_absent_timeout": 60, "participant_left_timeout": 0}
+# Billing stops even if echo-player dies without cleaning up: Tavus's longest call (an hour), a
+# minute with nobody in the room, at once when we leave. A relay has no plan to size it by.
+RELAY_PROPERTIES = {"max_call_duration": MAX_CALL_DURATION, "participant_absent_timeout": 60, "participant_left_timeout": 0}
 
 
 async def run_relay(
