@@ -9,6 +9,7 @@ API under `/api/`, and the seed's `POST /send_text_message`.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any
@@ -27,6 +28,12 @@ _STATIC = {
     "presenter.js": "text/javascript",
     "presenter.css": "text/css",
 }
+
+
+# aiohttp logs a handler's failure after its answer has started (an event stream) with a
+# traceback; with no handler of its own Python would print that on the CLI's terminal, which
+# belongs to the CLI. Whoever configures logging still gets them.
+logging.getLogger("aiohttp").addHandler(logging.NullHandler())
 
 
 def _asset(name: str) -> str:

@@ -1,9 +1,9 @@
 """The server's guards, as aiohttp middlewares: JSON errors, Host and Origin checks, the token,
 and redaction of secrets from every body that leaves.
 
-Order matters: errors outermost (so every refusal below is JSON), then redaction, then Host
-(DNS rebinding: a foreign name resolving to 127.0.0.1), Origin (a page elsewhere POSTing into
-the token-free relay), and the token last.
+Order matters: redaction outermost (it sees every body, errors included), then errors (so every
+refusal below is JSON), then Host (DNS rebinding: a foreign name resolving to 127.0.0.1), Origin
+(a page elsewhere POSTing into the token-free relay), and the token last.
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         if exc.status < 400:
             raise
         return _error(exc.status, exc.reason)
+    except Exception as exc:  # noqa: BLE001 - a bug of ours: one line, as the CLI does, no traceback
+        return _error(500, f"internal error: {type(exc).__name__}: {exc} (please report it)")
 
 
 @web.middleware
@@ -108,4 +110,4 @@ async def _token_check(request: web.Request, handler: Handler) -> web.StreamResp
 
 
 def middlewares() -> list[Any]:
-    return [_errors, _redaction, _host_check, _origin_check, _token_check]
+    return [_redaction, _errors, _host_check, _origin_check, _token_check]

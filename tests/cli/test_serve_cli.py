@@ -80,12 +80,15 @@ def test_serve_without_a_scenario_relays_the_seeds_curl_and_cleans_up_on_a_signa
     assert [r["outcome"] for r in records if r["kind"] == "end"] == ["interrupted"]
 
 
-def test_quit_over_http_ends_the_relay_with_exit_0() -> None:
+def test_quit_over_http_ends_the_relay_with_exit_0_and_garbage_prints_nothing() -> None:
     proc = _start()
     lines: list[str] = []
     try:
         found = _wait_for_line(proc, URL, lines)
         _wait_for_line(proc, "Relaying into conversation", lines)
+        with socket.create_connection(("127.0.0.1", int(found.group(2)))) as raw:  # not HTTP at all
+            raw.sendall(b"GARBAGE \x00\x01 nonsense\r\n\r\n")
+            assert raw.recv(100).split(b"\r\n")[0].endswith(b" 400 Bad Request")
         reply = httpx.post(f"{found.group(1)}/api/quit", headers={"Authorization": f"Bearer {found.group(3)}"})
         assert reply.status_code == 200
         out, err = proc.communicate(timeout=30)
@@ -94,6 +97,7 @@ def test_quit_over_http_ends_the_relay_with_exit_0() -> None:
             proc.kill()
     assert proc.returncode == 0, err
     assert "ended, persona deleted" in out
+    assert "Traceback" not in err and "Error handling request" not in err  # aiohttp's logs stay quiet
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from player import protocol
 from player.errors import UsageError
-from player.server import ServerConfig
+from player.server import ControlServer, Relay, RelayControls, ServerConfig
 from server_support import read_sse, relaying, until
 
 
@@ -123,3 +124,20 @@ def test_off_loopback_everything_needs_the_token() -> None:
     assert len(ServerConfig().token) == 48 and ServerConfig().token != ServerConfig().token
     with pytest.raises(UsageError, match="non-empty token"):
         ServerConfig(token="")
+
+
+def test_a_bug_behind_an_endpoint_is_one_json_line_without_the_key(capfd: pytest.CaptureFixture[str]) -> None:
+    class Broken(RelayControls):
+        def status(self) -> dict[str, Any]:
+            raise KeyError("sk-secret-1 gone")
+
+    async def main() -> None:
+        relay = Relay()
+        config = ServerConfig(port=0, secrets=("sk-secret-1",))
+        async with ControlServer(config, Broken(relay), relay) as server, httpx.AsyncClient() as http:
+            reply = await http.get(f"{server.base_url}/api/status", params={"token": config.token})
+            assert reply.status_code == 500
+            assert reply.json() == {"error": "internal error: KeyError: '[redacted] gone' (please report it)"}
+
+    asyncio.run(main())
+    assert "Traceback" not in capfd.readouterr().err
