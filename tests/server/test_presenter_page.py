@@ -42,7 +42,7 @@ def _text(page_id: str) -> str:
 
 def test_the_page_follows_the_run_and_its_pause_button_pauses_it(tmp_path: Path) -> None:
     executable = chromium_path()
-    path = write_scenario(tmp_path, TALK)
+    path = write_scenario(tmp_path, TALK, name="echo-mode-talk.scenario.yaml")
     shot = tmp_path / "presenter.png"
 
     async def main() -> None:
