@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(PY) bench/validate.py
 	$(PY) bench/timing.py
 	$(PY) bench/report.py
+	$(PY) bench/serve.py
 
 validate: $(STAMP)
 	$(VENV)/bin/echo-player validate scenarios/

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .errors import (
         AudioError,
+        ControlRefused,
         EchoPlayerError,
         Interrupted,
         JoinError,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     )
     from .exitcodes import ExitCode
     from .plan import FileResult, Plan, PlannedStep, build_plan, check_file, load_scenario, validate_file, validate_paths
-    from .playback import Backend, Outcome, RunLog, RunOptions, Session, local_backend, tavus_backend
+    from .playback import Backend, Controller, Outcome, RunLog, RunOptions, Session, aplay, local_backend, play, tavus_backend
     from .scenario import Diagnostic, Pos, Scenario
 
 __version__ = "0.1.0"
@@ -49,6 +50,9 @@ _WHERE = {
     "build_plan": "plan",
     "Plan": "plan",
     "PlannedStep": "plan",
+    "play": "playback",
+    "aplay": "playback",
+    "Controller": "playback",
     "Session": "playback",
     "Outcome": "playback",
     "RunOptions": "playback",
@@ -70,6 +74,7 @@ _WHERE = {
             "WaitTimeout",
             "ProtocolViolation",
             "Interrupted",
+            "ControlRefused",
         )
     },
 }

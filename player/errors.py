@@ -10,6 +10,7 @@ EchoPlayerError
     ├── JoinError              joining the room failed or timed out
     ├── WaitTimeout            a `wait_for` with on_timeout: fail expired
     └── ProtocolViolation      the local replica refused a message
+ControlRefused (exit 2) is raised by a playback Controller operation that cannot apply now.
 Interrupted (exit 130) is raised on SIGINT/SIGTERM; it is not an error of the run itself.
 """
 
@@ -34,6 +35,7 @@ __all__ = [
     "WaitTimeout",
     "ProtocolViolation",
     "Interrupted",
+    "ControlRefused",
 ]
 
 
@@ -96,5 +98,16 @@ class Interrupted(EchoPlayerError):
     exit_code = ExitCode.INTERRUPTED
 
     def __init__(self, signal_name: str = "SIGINT") -> None:
-        self.signal_name = signal_name
+        self.signal_name = signal_name  # or "quit": a controller's quit()
+        self.outcome: object | None = None  # the Python API's partial Outcome
         super().__init__(f"interrupted by {signal_name}")
+
+
+class ControlRefused(EchoPlayerError):
+    """A control operation (pause, jump, say, ...) that cannot apply now; str() says why."""
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)

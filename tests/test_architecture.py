@@ -81,8 +81,12 @@ def _violations(source_stages: set[str], forbidden: set[str]) -> list[str]:
     return bad
 
 
-def test_core_stages_never_import_the_simulator_or_the_cli() -> None:
-    assert _violations({"scenario", "plan", "playback", "transport", "tavus", "audio"}, {"simulator", "cli"}) == []
+def test_core_stages_never_import_the_simulator_the_server_or_the_cli() -> None:
+    assert _violations({"scenario", "plan", "playback", "transport", "tavus", "audio"}, {"simulator", "server", "cli"}) == []
+
+
+def test_the_server_comes_after_playback_and_never_imports_the_cli_or_the_simulator() -> None:
+    assert _violations({"server"}, {"simulator", "cli"}) == []
 
 
 def test_the_report_stage_comes_after_playback() -> None:
@@ -170,6 +174,7 @@ def test_no_module_is_over_400_lines() -> None:
         "player.audio",
         "player.simulator",
         "player.report",
+        "player.server",
     ],
 )
 def test_every_public_name_imports(package: str) -> None:

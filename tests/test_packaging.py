@@ -35,6 +35,8 @@ def test_wheel_ships_the_schema_and_runs_from_a_plain_install(tmp_path: Path) ->
     (wheel,) = wheels.glob("echo_player-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "player/_data/scenario.schema.json" in names
+    # The presenter page is package data: `serve` reads it from the installed wheel.
+    assert {f"player/server/static/{n}" for n in ("index.html", "presenter.js", "presenter.css")} <= set(names)
     assert any(n.endswith("entry_points.txt") for n in names)
 
     target = tmp_path / "site"
@@ -67,3 +69,12 @@ def test_wheel_ships_the_schema_and_runs_from_a_plain_install(tmp_path: Path) ->
         [sys.executable, "-m", "player", "validate", str(scenario)], cwd=tmp_path, env=env, capture_output=True, text=True
     )
     assert valid.returncode == 0, valid.stderr
+    page = subprocess.run(
+        [sys.executable, "-c", "from player.server._app import _asset; print(_asset('index.html'))"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "<title>echo-player presenter</title>" in page.stdout

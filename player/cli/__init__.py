@@ -25,9 +25,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from . import authoring, housekeeping, plan, play, report
+    from . import authoring, housekeeping, plan, play, report, serve
 
-    for module in (authoring, housekeeping, plan, play, report):
+    for module in (authoring, housekeeping, plan, play, report, serve):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -1,8 +1,10 @@
-"""Running a session from the command line: the event loop, signals, and what gets printed.
+"""Running a session from the command line: the event loop, signals, keys, and what gets printed.
 
 SIGINT and SIGTERM stop the audio at once (not one more chunk leaves), then cancel the run; the
 session's cleanup still ends the conversation, and the exit code is 130. A second signal while
-cleaning up is acknowledged but does not cut the cleanup short.
+cleaning up is acknowledged but does not cut the cleanup short. `q` quits the same way. On a
+terminal the keys steer the run through its Controller; stdin is in cbreak mode only while the
+run lasts, and put back on every way out.
 """
 
 from __future__ import annotations
@@ -11,13 +13,16 @@ import asyncio
 import signal
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Interrupted
 from ..exitcodes import ExitCode
 from ..plan import Plan
-from ..playback import Outcome, RunLog, RunOptions, Session
+from ..playback import Controller, Outcome, RunLog, RunOptions, Session
 from ._console import Console, conversation_line
+
+if TYPE_CHECKING:
+    from ._terminal import KeyInput
 
 __all__ = ["run_playback"]
 
@@ -38,20 +43,24 @@ def run_playback(
     from ..playback import open_backend
 
     console = console or Console()
+    controller = Controller(manual_cues=interactive)
+    controller.bind(plan)
+    console.attach(controller)
     log = RunLog(log_path)
     try:
         with open_backend(local=local, scenario=plan.scenario, api_key_file=api_key_file, api=api) as backend:
             options = RunOptions(
                 observer=console,
-                cue_waiter=console.wait_for_enter if interactive else None,
                 speed=speed,
                 start_index=start_index,
+                controller=controller,
                 conversation=dict(conversation or {}),
             )
             session = Session(plan, backend, log=log, options=options)
             try:
-                outcome = asyncio.run(_main(session, console))
-            except BaseException:
+                outcome = asyncio.run(_main(session, console, controller, keys=interactive))
+            except BaseException as exc:
+                console.stopped(session.outcome, exc)
                 console.print(conversation_line(session.outcome))
                 _report_cleanup(console, session.outcome)
                 raise
@@ -67,10 +76,11 @@ def run_playback(
         log.close()
 
 
-async def _main(session: Session, console: Console) -> Outcome:
+async def _main(session: Session, console: Console, controller: Controller, *, keys: bool) -> Outcome:
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     assert task is not None
+    controller.bind(session.plan, task=task)
     caught: list[str] = []
 
     def on_signal(name: str) -> None:
@@ -84,17 +94,38 @@ async def _main(session: Session, console: Console) -> Outcome:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal, sig.name)
+    reader = _start_keys(controller, console) if keys else None
     console.start_ticker()
     try:
         return await session.run()
     except asyncio.CancelledError:
         if caught:
             raise Interrupted(caught[0]) from None
+        if controller.quit_requested:
+            raise Interrupted("quit") from None
         raise
     finally:
+        if reader is not None:
+            reader.stop()
         await console.stop_ticker()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+
+
+def _start_keys(controller: Controller, console: Console) -> "KeyInput":
+    from ._keys import KeyBindings
+    from ._terminal import KeyInput
+
+    bindings = KeyBindings(controller, console)
+    reader = KeyInput(sys.stdin.fileno(), bindings.feed)
+
+    def on_feed(item: dict[str, object]) -> None:
+        if item["kind"] == "state" and item["state"] == "waiting_cue":
+            reader.flush()  # type-ahead never releases a cue: what was typed before it is dropped
+
+    controller.add_listener(on_feed)
+    reader.start()
+    return reader
 
 
 def _report_cleanup(console: Console, outcome: Outcome) -> None:

@@ -46,6 +46,11 @@ class Timeline:
             base = None if planned is None else self.origin + planned
         return None if base is None else base + step.at.offset
 
+    def peek(self, step: Step | None) -> float:
+        """When the step would be due now, without recording it (None: the end of the run)."""
+        target = None if step is None else self.at_target(step)
+        return self.cursor if target is None else max(self.cursor, target)
+
     def due(self, step: Step) -> float:
         """The step's due time: the cursor, or its `at` target when that is later. Records it
         as the step's start for later `at` references."""
@@ -54,6 +59,22 @@ class Timeline:
         if step.id:
             self._starts[step.id] = due
         return due
+
+    def start_now(self, step: Step, now: float) -> float:
+        """The step starts at `now`, before its due time (released by hand: the rest of a pause
+        or wait skipped, an `at` not waited for). Like an event, it moves the anchor."""
+        if step.id:
+            self._starts[step.id] = now
+        self.cursor = now
+        return now
+
+    def shift(self, seconds: float) -> None:
+        """The scenario's clock stood still for `seconds` (a pause): t=0, the cursor and every
+        recorded start move later by that much, so every later due time, `at` included, does."""
+        self.origin += seconds
+        self.cursor += seconds
+        for step_id in self._starts:
+            self._starts[step_id] += seconds
 
     def advance(self, step: Step, anchor: float, *, last: bool = False) -> float:
         """Move the cursor past a step whose hold ended at `anchor`; its gap follows (none after

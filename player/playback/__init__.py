@@ -2,7 +2,9 @@
 
 `_session` owns a run's one exit path (create persona and conversation, join, play, then end,
 leave and delete exactly once, whatever happens); `_scheduler` plays the plan on absolute
-deadlines from player.plan's Timeline; `_speech` tracks which utterances the replica has
+deadlines from player.plan's Timeline; `_controller` steers a run (pause, step, next, skip,
+jump, interrupt, say, quit) for every front end, `_control_status` is what they show of it;
+`_api` is play()/aplay(); `_clips` prepares audio; `_speech` tracks which utterances the replica has
 finished; `_events` pumps room events to waiters; `_clock` sleeps precisely; `_runlog` writes the
 JSONL run log, flushed line by line, and `_plan_record` its `plan` record; `_stats` summarises
 lateness; `_thresholds` judges a played run against its thresholds; `_backends` says where a run
@@ -11,8 +13,11 @@ happens (Tavus and Daily, or the embedded simulator through its one lazy entry p
 
 from __future__ import annotations
 
+from ..errors import ControlRefused
+from ._api import aplay, play
 from ._backends import Backend, LocalRooms, local_backend, open_backend, tavus_backend
 from ._clock import SPIN, sleep_until
+from ._controller import Controller
 from ._events import EventPump, on_event_logger
 from ._runlog import RunLog
 from ._scheduler import CueWaiter, Observer, RunOptions, Scheduler, StepRecord
@@ -22,6 +27,10 @@ from ._stats import Lateness, percentile
 from ._thresholds import ThresholdResult, judge, run_metrics
 
 __all__ = [
+    "play",
+    "aplay",
+    "Controller",
+    "ControlRefused",
     "Session",
     "Outcome",
     "safety_properties",

@@ -165,10 +165,11 @@ def event_fields(event: RoomEvent) -> dict[str, Any]:
     return fields
 
 
-def on_event_logger(log: RunLog) -> Callable[[RoomEvent], None]:
+def on_event_logger(log: RunLog, then: Callable[[RoomEvent, dict[str, Any]], None] | None = None) -> Callable[[RoomEvent], None]:
     """Writes every room event to the run log: `{"kind": "event", ...}` with every field it
     carried, and app messages that are not protocol events as `{"kind": "app_message", ...}`
-    (the seed's handler prints every message; so does the log)."""
+    (the seed's handler prints every message; so does the log). Then hands each event on (the
+    controller's feed) with the fields written."""
 
     def write(event: RoomEvent) -> None:
         t = log.since_origin(event.t)
@@ -182,5 +183,7 @@ def on_event_logger(log: RunLog) -> Callable[[RoomEvent], None]:
         if event.error:
             fields["error"] = event.error
         log.write("event", **fields)
+        if then is not None:
+            then(event, fields)
 
     return write

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import protocol
 from ..errors import WaitTimeout
-from ..plan import Plan, PlannedStep, Timeline
+from ..plan import Plan, PlannedStep, Timeline, speech_seconds
 from ..scenario import REPLICA_SILENT, SPEECH_EVENTS, Cue, Interrupt, Pause, Play, Say, Send, WaitFor, speech_matches
 from ..transport.base import REPLICA_JOINED, Microphone, RoomEvent, Transport
+from ._clips import prepare_clips
 from ._clock import sleep_until
+from ._control_core import Jump
+from ._controller import Controller
 from ._events import EventPump
 from ._runlog import RunLog
 from ._speech import SpeechTracker
@@ -64,6 +67,7 @@ class RunOptions:
     start_index: int = 0  # --from: the first step played
     # POST /v2/conversations fields from the command line, over the scenario's (None: unset)
     conversation: Mapping[str, Any] = field(default_factory=dict)
+    controller: Controller | None = None  # steers the run (pause, step, next, skip, jump, ...)
 
 
 class Scheduler:
@@ -73,7 +77,7 @@ class Scheduler:
         transport: Transport,
         *,
         conversation_id: str,
-        clips: Mapping[int, "PreparedClip"],
+        clips: MutableMapping[int, "PreparedClip"],
         log: RunLog,
         pump: EventPump,
         microphone: Microphone | None = None,
@@ -96,36 +100,64 @@ class Scheduler:
         self.fallbacks = 0  # waits that did not get their event (each printed as a notice)
         self._stopped = False  # set by stop(): nothing more leaves, whatever is still scheduled
         self._loop = asyncio.get_running_loop()
+        self.control = options.controller or Controller()
 
     # -- the step loop ---------------------------------------------------------------------
 
     async def run(self, t0: float) -> list[StepRecord]:
-        """Play every step from start_index; returns when the replica has finished speaking."""
+        """Play every step from start_index; returns when the replica has finished speaking.
+        The controller holds each step at its gate (pause, jumps) and may release waits."""
+        control = self.control
+        control.attach(self, self._log, t0)
+        i = self._options.start_index if control.start_index is None else control.start_index
+        if i != self._options.start_index:
+            await prepare_clips(self.plan, self.plan.steps[i:], self._clips)
+        try:
+            await self._steps(i, t0)
+        finally:
+            control.finished()
+        return self.records
+
+    async def _steps(self, i: int, t0: float) -> None:
         steps = self.plan.steps
-        first = self._options.start_index
-        # With --from, keep `at` offsets where the plan puts them relative to the first step;
-        # an `at` referring to a step --from skipped counts from that step's planned start.
-        origin = t0 - steps[first].start if steps else t0
-        timeline = Timeline(origin, speed=self._speed, fallback=self._planned_start)
-        timeline.cursor = t0
+        control = self.control
+        timeline = self._timeline_from(i, t0)
         previous_actual = t0
-        for i in range(first, len(steps)):
+        while True:
+            gate = await control.gate(timeline, i)
+            if isinstance(gate, Jump):  # from there on, as --from would
+                await prepare_clips(self.plan, steps[gate.index :], self._clips)
+                i, timeline = gate.index, self._timeline_from(gate.index, self._loop.time())
+                continue
+            if i == len(steps):  # the last step's hold (a trailing pause) is part of the run
+                await control.hold("finish", self._finish())
+                if control.jump_pending:
+                    continue
+                break
             planned = steps[i]
             step = planned.step
-            due = timeline.due(step)
-            await sleep_until(due)
+            due = gate
             actual = self._loop.time()
             record = StepRecord(step.index, step.id, step.action, self._rel(due), self._rel(actual))
             self.records.append(record)
             self._log.write("step", index=step.index, id=step.id, action=step.action, due=record.due, actual=record.actual)
+            control.step_started(i, record, actual)
             if self._options.observer is not None:
                 self._options.observer.step_started(record, planned, steps[i + 1] if i + 1 < len(steps) else None)
-            anchor = await self._execute(planned, due, previous_actual)
+            anchor = control.anchor(await self._execute(planned, due, previous_actual))
             previous_actual = actual
             timeline.advance(step, anchor, last=i + 1 == len(steps))
-        await sleep_until(timeline.cursor)  # the last step's hold (a trailing pause) is part of the run
-        await self._finish()
-        return self.records
+            i += 1
+
+    def _timeline_from(self, first: int, now: float) -> Timeline:
+        # With --from (or a jump), keep `at` offsets where the plan puts them relative to the
+        # first step; an `at` referring to a step not played counts from its planned start.
+        steps = self.plan.steps
+        origin = now - steps[first].start if first < len(steps) else now
+        timeline = Timeline(origin, speed=self._speed, fallback=self._planned_start)
+        timeline.cursor = now
+        self.control.timeline = timeline
+        return timeline
 
     def _planned_start(self, step_id: str) -> float | None:
         index = self.plan.index_of(step_id)
@@ -164,7 +196,8 @@ class Scheduler:
             return due
         if step.wait == "sent":
             return self._loop.time()
-        return await self._speech.utterance_end(step.label, inference_id, sent_at, due + planned.duration)
+        done, end = await self.control.hold("speech", self._speech.utterance_end(step.label, inference_id, sent_at, due + planned.duration))
+        return end if done and end is not None else self._loop.time()
 
     async def _play(self, step: Play, planned: PlannedStep, due: float) -> float:
         clip = self._clips[step.index]
@@ -179,20 +212,29 @@ class Scheduler:
         if step.wait == "none":
             return due
         if step.wait == "sent" or self._mic is not None:
-            await asyncio.gather(task, return_exceptions=True)  # the microphone writes in real time
-            if step.wait == "sent":
+            # The microphone writes in real time; released, the stream goes on (skip stops it).
+            done, _ = await self.control.hold("speech", asyncio.gather(asyncio.shield(task), return_exceptions=True))
+            if step.wait == "sent" or not done:
                 return self._loop.time()
-            return await self._speech.silence(step.label)
-        return await self._speech.utterance_end(step.label, inference_id, started, due + clip.duration)
+            done, end = await self.control.hold("speech", self._speech.silence(step.label))
+        else:
+            done, end = await self.control.hold(
+                "speech", self._speech.utterance_end(step.label, inference_id, started, due + clip.duration)
+            )
+        return end if done and end is not None else self._loop.time()
 
     async def _wait_for(self, step: WaitFor, due: float, since: float) -> float:
         if step.event == REPLICA_JOINED and self._pump.replica_present:
             return due
         if step.event == REPLICA_SILENT:
-            event_t = await self._silent_for(step.silence, due + step.timeout)
+            done, event_t = await self.control.hold("wait_for", self._silent_for(step.silence, due + step.timeout))
         else:
-            found = await self._pump.wait(functools.partial(_wanted, step), since=since, deadline=due + step.timeout)
+            done, found = await self.control.hold(
+                "wait_for", self._pump.wait(functools.partial(_wanted, step), since=since, deadline=due + step.timeout)
+            )
             event_t = None if found is None else found.t
+        if not done:
+            return self._loop.time()
         if event_t is not None:
             return max(event_t, due)
         if step.on_timeout == "fail":
@@ -217,9 +259,12 @@ class Scheduler:
                 await pump.wait(lambda e: pump.silent_since is None, since=now, deadline=min(deadline, quiet + seconds))
 
     async def _cue(self, step: Cue, due: float) -> float:
-        if self._options.cue_waiter is None:
-            return due + step.auto / self._speed
-        await self._options.cue_waiter(step)
+        if self._options.cue_waiter is not None:
+            await self.control.hold("cue", self._options.cue_waiter(step))
+        elif self.control.manual_cues:
+            await self.control.wait_cue()
+        else:
+            return due + step.auto / self._speed  # held at the next step's gate, where `next` cuts it short
         return self._loop.time()
 
     # -- audio ------------------------------------------------------------------------------
@@ -253,6 +298,27 @@ class Scheduler:
             await asyncio.gather(*streams, return_exceptions=True)
         await self._speech.all_heard()
 
+    # -- for the controller -----------------------------------------------------------------
+
+    @property
+    def conversation_id(self) -> str:
+        return self._cid
+
+    def speaking(self) -> bool:
+        """Whether something sent may still be playing: audio being sent, an utterance owed."""
+        return bool(self._streams) or self._speech.owes_any() or bool(self._pump.speaking)
+
+    def interrupt_now(self) -> None:
+        """An `interrupt` step, now."""
+        self._interrupt()
+
+    def say_now(self, text: str) -> None:
+        """A `say` step, now, that nothing waits for (the run's end still does)."""
+        inference_id = protocol.new_inference_id()
+        now = self._loop.time()
+        self._send(protocol.echo_text(self._cid, text, inference_id, True))
+        self._speech.owe(inference_id, now, now + speech_seconds(text, self.plan.scenario.defaults.words_per_minute))
+
     # -- plumbing ---------------------------------------------------------------------------
 
     def stop(self) -> None:
@@ -276,22 +342,25 @@ class Scheduler:
         self.messages += 1
         self.bytes += size
         props = message.get("properties")
-        self._log.write(
-            "message",
-            t=self._rel(self._loop.time()),
-            event_type=protocol.event_type_of(message),
-            inference_id=protocol.inference_id_of(message),
-            bytes=size,
-            done=props.get("done") if isinstance(props, Mapping) else None,
-            modality=props.get("modality") if isinstance(props, Mapping) else None,
-        )
+        fields = {
+            "t": self._rel(self._loop.time()),
+            "event_type": protocol.event_type_of(message),
+            "inference_id": protocol.inference_id_of(message),
+            "bytes": size,
+            "done": props.get("done") if isinstance(props, Mapping) else None,
+            "modality": props.get("modality") if isinstance(props, Mapping) else None,
+        }
+        self._log.write("message", **fields)
+        self.control.message(fields)
 
     def _rel(self, t: float) -> float:
         return self._log.since_origin(t)
 
     def _notice(self, text: str) -> None:
         self.fallbacks += 1
-        self._log.write("notice", t=self._rel(self._loop.time()), text=text)
+        t = self._rel(self._loop.time())
+        self._log.write("notice", t=t, text=text)
+        self.control.notice(t, text)
         if self._options.observer is not None:
             self._options.observer.notice(text)
 

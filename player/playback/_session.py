@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import JoinError, PlaybackError, ScenarioError
 from ..plan import Plan
-from ..scenario import Diagnostic, Play, Pos
+from ..scenario import Diagnostic, Pos
+from ._clips import prepare_clips
 from ._events import EventPump, on_event_logger
 from ._plan_record import plan_record
 from ._runlog import RunLog
@@ -26,7 +27,7 @@ from ._thresholds import ThresholdResult, judge, run_metrics
 if TYPE_CHECKING:
     from ..audio import PreparedClip
     from ..tavus import Conversation
-    from ..transport.base import Transport
+    from ..transport.base import RoomEvent, Transport
     from ._backends import Backend
 
 __all__ = ["Session", "Outcome", "safety_properties"]
@@ -175,24 +176,8 @@ class Session:
 
     async def _prepare(self) -> Mapping[int, "PreparedClip"]:
         """Decode, trim, scale, resample and chunk every clip before any money is spent."""
-        from ..audio import prepare_clip
-
         clips: dict[int, PreparedClip] = {}
-        microphone = self.plan.scenario.conversation.input == "microphone"
-        for planned in self.plan.steps[self.options.start_index :]:
-            step = planned.step
-            if isinstance(step, Play):
-                # One microphone track has one rate: every clip is resampled to the default's.
-                rate = self.plan.scenario.defaults.sample_rate if microphone else step.sample_rate
-                clips[step.index] = await asyncio.to_thread(
-                    prepare_clip,
-                    step.path,
-                    sample_rate=rate,
-                    chunk_seconds=step.chunk,
-                    start=step.start,
-                    end=step.end,
-                    gain_db=step.gain_db,
-                )
+        await prepare_clips(self.plan, self.plan.steps[self.options.start_index :], clips)
         return clips
 
     async def _check_replica(self) -> str | None:
@@ -278,12 +263,17 @@ class Session:
         microphone = None
         if conv.input == "microphone":
             microphone = await self._transport.open_microphone(self.plan.scenario.defaults.sample_rate, track=conv.microphone.track)
-        pump = EventPump(self._transport.events, on_event_logger(self.log))
+
+        def feed(event: "RoomEvent", fields: dict[str, Any]) -> None:
+            if self._scheduler is not None:
+                self._scheduler.control.event(event, fields)
+
+        pump = EventPump(self._transport.events, on_event_logger(self.log, feed))
         self._scheduler = Scheduler(
             self.plan,
             self._transport,
             conversation_id=conversation_id,
-            clips=clips,
+            clips=dict(clips),
             log=self.log,
             pump=pump,
             microphone=microphone,
@@ -308,6 +298,7 @@ class Session:
         finally:
             self.stop_audio()
             await pump.stop()
+            self.outcome.records = self._scheduler.records  # what ran, also when it was stopped
             self.outcome.messages = self._scheduler.messages
             self.outcome.bytes = self._scheduler.bytes
             self.outcome.fallbacks = self._scheduler.fallbacks

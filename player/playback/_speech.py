@@ -47,6 +47,10 @@ class SpeechTracker:
         since, end = self._owed.get(inference_id, (now, now))
         self._owed[inference_id] = (since, end + seconds)
 
+    def owes_any(self) -> bool:
+        """Whether an utterance sent is not known to have ended."""
+        return bool(self._owed)
+
     def forget_all(self) -> None:
         """An interrupt: the replica stops, nothing more to wait for."""
         self._owed.clear()

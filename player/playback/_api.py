@@ -1,0 +1,120 @@
+"""The Python API: play a scenario file in one call, watch it and steer it.
+
+    outcome = player.play("talk.scenario.yaml", local=True)
+    outcome = await player.aplay("talk.scenario.yaml", observer=print, controller=controller)
+
+The same run as `echo-player play` (validation, the local replica without TAVUS_API_KEY, the
+session's one exit path), without a terminal: progress goes to the `observer`, and a
+`Controller` driven from another task pauses, steps, skips, jumps or quits it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..errors import Interrupted, ScenarioError, UsageError
+from ..plan import check_file
+from ._backends import open_backend
+from ._control_core import Listener
+from ._controller import Controller
+from ._runlog import RunLog
+from ._scheduler import RunOptions
+from ._session import Outcome, Session
+
+__all__ = ["play", "aplay"]
+
+_KINDS = ("step", "message", "event", "notice", "state")
+
+
+def _listener(observer: Any) -> Listener:
+    """A callable gets every item; an object gets each kind at its `on_<kind>` method, if any."""
+    methods = {kind: getattr(observer, f"on_{kind}", None) for kind in _KINDS}
+    if not any(methods.values()):
+        if not callable(observer):
+            raise TypeError("observer: a callable, or an object with on_step/on_message/on_event/on_notice/on_state")
+        return observer
+
+    def call(item: dict[str, Any]) -> None:
+        method: Callable[[dict[str, Any]], None] | None = methods.get(item["kind"])
+        if method is not None:
+            method(item)
+
+    return call
+
+
+async def aplay(
+    path: str | Path,
+    *,
+    local: bool | None = None,
+    vars: Mapping[str, str] | None = None,
+    log: str | Path | RunLog | None = None,
+    from_step: str | None = None,
+    speed: float = 1.0,
+    observer: Any = None,
+    controller: Controller | None = None,
+    api_key_file: str | None = None,
+    api: str | None = None,
+) -> Outcome:
+    """Validate and play `path`; returns the Outcome once the conversation is cleaned up.
+
+    `local`: the built-in local replica (default: when no TAVUS_API_KEY / api_key_file);
+    `vars`: as --var; `log`: a JSONL run log path (or a RunLog); `from_step`: a step id, as
+    --from; `speed`: as --speed (local only); `observer`: a callable given every feed item, or
+    an object with on_step/on_message/on_event/on_notice/on_state; `controller`: drive it from
+    another task. Raises ScenarioError (invalid file), UsageError (bad option), Interrupted
+    (`controller.quit()`; `.outcome` holds what was done) or the run's own error.
+    """
+    result = check_file(path, vars=vars)
+    if result.plan is None:
+        raise ScenarioError([d for d in result.diagnostics if d.severity == "error"] or list(result.diagnostics))
+    plan = result.plan
+    start_index = 0
+    if from_step is not None:
+        found = plan.index_of(from_step)
+        if found is None:
+            raise UsageError(f"from_step: no step with id '{from_step}' in {path}")
+        start_index = found
+    use_local = local if local is not None else not (os.environ.get("TAVUS_API_KEY") or api_key_file)
+    if speed <= 0:
+        raise UsageError("speed must be positive")
+    if speed != 1.0 and not use_local:
+        raise UsageError("speed works on the local replica only (local=True)")
+    controller = controller or Controller()
+    controller.bind(plan)
+    if observer is not None:
+        controller.add_listener(_listener(observer))
+    runlog = log if isinstance(log, RunLog) else RunLog(log)
+    try:
+        with open_backend(local=use_local, scenario=plan.scenario, api_key_file=api_key_file, api=api) as backend:
+            options = RunOptions(speed=speed, start_index=start_index, controller=controller)
+            session = Session(plan, backend, log=runlog, options=options)
+            # Its own task, so that quit() cancels the run and not the caller.
+            task = asyncio.ensure_future(session.run())
+            controller.bind(plan, task=task)
+            try:
+                return await task
+            except asyncio.CancelledError:
+                if controller.quit_requested and task.cancelled() and not _cancelling():
+                    error = Interrupted("quit")
+                    error.outcome = session.outcome
+                    raise error from None
+                raise
+    finally:
+        if runlog is not log:
+            runlog.close()
+
+
+def _cancelling() -> bool:
+    """Whether the caller's own task is being cancelled (known on Python 3.11+)."""
+    task = asyncio.current_task()
+    return bool(task is not None and sys.version_info >= (3, 11) and task.cancelling())
+
+
+def play(path: str | Path, **options: Any) -> Outcome:
+    """aplay() on a new event loop (from inside a running loop, await aplay instead)."""
+    return asyncio.run(aplay(path, **options))
