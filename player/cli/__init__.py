@@ -7,6 +7,7 @@ Heavy imports (httpx, daily, the audio stack) happen inside the commands that ne
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -33,8 +34,10 @@ def _register() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    _register()
+    """Runs the command and exits with its code. `python -m player` and the `echo-player` script
+    come through player.__main__, which installs the signal handlers first."""
     try:
+        _register()
         code = cli.main(args=list(argv) if argv is not None else None, prog_name="echo-player", standalone_mode=False)
     except click.exceptions.UsageError as exc:
         exc.show()
@@ -50,10 +53,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     except EchoPlayerError as exc:
         click.echo(f"echo-player: error: {exc}", err=True)
         code = exc.exit_code
-    except KeyboardInterrupt:
-        click.echo("echo-player: interrupted", err=True)
+    except KeyboardInterrupt as exc:  # a signal outside `play`'s event loop (see player.__main__)
+        _last_word()
+        name = exc.args[0] if exc.args and isinstance(exc.args[0], str) else "SIGINT"
+        click.echo(f"echo-player: error: interrupted by {name}", err=True)
         code = ExitCode.INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - a bug of ours: still one line, never a traceback
         click.echo(f"echo-player: internal error: {type(exc).__name__}: {exc} (please report it)", err=True)
         code = ExitCode.FAILED
     sys.exit(int(code or 0))
+
+
+def _last_word() -> None:
+    """After an interrupt the error line is the last word: another signal must not cut it (or
+    add a traceback). Only when a handler of ours is in place (not in a host such as pytest)."""
+    if signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN, None):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
