@@ -2,7 +2,9 @@
 
 SIGINT and SIGTERM stop the audio at once (not one more chunk leaves), then cancel the run; the
 session's cleanup still ends the conversation, and the exit code is 130. A second signal while
-cleaning up is acknowledged but does not cut the cleanup short.
+cleaning up says what is left and how to clean it up, but does not cut the (bounded) cleanup
+short. Before and after the event loop, player.__main__'s handlers turn a signal into
+KeyboardInterrupt; they are put back once the loop is done with the signals.
 """
 
 from __future__ import annotations
@@ -64,14 +66,20 @@ async def _main(session: Session, console: Console) -> Outcome:
 
     def on_signal(name: str) -> None:
         if caught:
-            console.print(f"{name} again: still ending the conversation, one moment…")
+            left = session.leftovers()
+            what = ", ".join(left) if left else "nothing that is billed"
+            console.print(
+                f"{name} again: still cleaning up (left: {what}); it ends on its own within seconds. "
+                "If it is cut short, run `echo-player cleanup`"
+            )
             return
         caught.append(name)
         session.stop_audio()
         session.log.write("signal", t=session.log.since_origin(loop.time()), signal=name)
         task.cancel()
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
         loop.add_signal_handler(sig, on_signal, sig.name)
     console.start_ticker()
     try:
@@ -82,8 +90,9 @@ async def _main(session: Session, console: Console) -> Outcome:
         raise
     finally:
         await console.stop_ticker()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+        for sig, handler in previous.items():
+            loop.remove_signal_handler(sig)  # resets to the default, which for SIGTERM kills
+            signal.signal(sig, handler)
 
 
 def _report_cleanup(console: Console, outcome: Outcome) -> None:

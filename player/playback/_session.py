@@ -3,23 +3,28 @@
 prepare media -> create persona and conversation -> join -> wait for the replica (t=0) ->
 scheduler -> cleanup. Cleanup runs exactly once on every exit path (success, failure, exception,
 SIGINT, SIGTERM): stop the audio, end the conversation, leave the room, delete the persona this
-run created. Each cleanup step is attempted even when an earlier one fails.
+run created. Each cleanup step is attempted even when an earlier one fails. A create whose
+answer the run never saw (stopped while it was in flight, answered after the read timeout, its
+answer lost) is settled too, by id or by its tagged name, within a bounded time (_teardown).
+Blocking calls run on daemon threads (_threads), so nothing on the wire holds the exit open.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import JoinError, PlaybackError, ScenarioError
+from ..errors import JoinError, PlaybackError, ScenarioError, TavusError
 from ..plan import Plan
 from ..scenario import Diagnostic, Play, Pos
 from ._events import EventPump, on_event_logger
 from ._runlog import RunLog
 from ._scheduler import RunOptions, Scheduler, StepRecord
+from ._teardown import Teardown
+from ._threads import in_thread
 
 if TYPE_CHECKING:
     from ..audio import PreparedClip
@@ -41,7 +46,9 @@ class Outcome:
     conversation_id: str | None = None
     conversation_ended: bool = False
     kept: bool = False  # `end: keep` after a successful run: left running on purpose
-    persona_deleted: bool | None = None  # None: this run created no persona
+    persona_deleted: bool | None = None  # None: this run created no persona (that it knows of)
+    conversation_unknown: bool = False  # a conversation create whose outcome stayed unknown
+    persona_unknown: bool = False  # a persona create whose outcome stayed unknown
     underruns: int | None = None  # known on the local replica only
     length: float = 0.0  # seconds from t=0 to the end of playback
     cleanup_errors: list[str] = field(default_factory=list)
@@ -93,16 +100,21 @@ class Session:
         self._scheduler: Scheduler | None = None
         self._transport: "Transport | None" = None
         self._persona_id: str | None = None  # only when this run created it
-        self._cleaned = False
+        self._teardown = Teardown(self)
 
     def stop_audio(self) -> None:
         """Called from a signal handler: not one more chunk leaves after this."""
         if self._scheduler is not None:
             self._scheduler.stop()
 
+    def leftovers(self) -> list[str]:
+        """What is not cleaned up yet (for a second Ctrl-C): 'conversation c123', ..."""
+        return self._teardown.leftovers()
+
     async def run(self) -> Outcome:
         loop = asyncio.get_running_loop()
         outcome = "failed"
+        error: BaseException | None = None
         self.log.write(
             "start",
             scenario=str(self.plan.scenario.path),
@@ -124,10 +136,10 @@ class Session:
             outcome = "interrupted"
             raise
         except BaseException as exc:
-            outcome = f"failed: {exc}"
+            outcome, error = f"failed: {exc}", exc
             raise
         finally:
-            await self._cleanup(keep=outcome == "played" and self.plan.scenario.conversation.end == "keep")
+            await self._teardown.run(keep=outcome == "played" and self.plan.scenario.conversation.end == "keep")
             self.log.write(
                 "end",
                 conversation_id=self.outcome.conversation_id,
@@ -136,6 +148,9 @@ class Session:
                 persona_deleted=self.outcome.persona_deleted,
                 cleanup_errors=self.outcome.cleanup_errors,
             )
+            settled = self._teardown.settled_message(error)
+            if settled is not None:  # the create's outcome is known now: say what it was
+                raise TavusError(settled) from None
         return self.outcome
 
     async def _prepare(self) -> Mapping[int, "PreparedClip"]:
@@ -149,7 +164,7 @@ class Session:
             if isinstance(step, Play):
                 # One microphone track has one rate: every clip is resampled to the default's.
                 rate = self.plan.scenario.defaults.sample_rate if microphone else step.sample_rate
-                clips[step.index] = await asyncio.to_thread(
+                clips[step.index] = await in_thread(
                     prepare_clip,
                     step.path,
                     sample_rate=rate,
@@ -178,7 +193,7 @@ class Session:
                     ]
                 )
             return None
-        found = await asyncio.to_thread(self.backend.client.get_replica, replica)
+        found = await in_thread(self.backend.client.get_replica, replica)
         if not found.usable:
             raise ScenarioError(
                 [
@@ -199,11 +214,11 @@ class Session:
         persona_id = conv.persona_id
         if persona_id is None:
             name = conv.persona.name if conv.persona else f"echo-player {self.plan.scenario.name}"
-            persona = await asyncio.to_thread(client.create_persona, name, replica_id=replica, layers=_persona_layers(self.plan))
+            persona = await in_thread(client.create_persona, name, replica_id=replica, layers=_persona_layers(self.plan))
             self._persona_id = persona_id = persona.id
             self.outcome.persona_deleted = False
             self.log.write("persona", persona_id=persona.id, created=True)
-        conversation = await asyncio.to_thread(
+        conversation = await in_thread(
             client.create_conversation,
             persona_id,
             replica_id=replica,
@@ -265,32 +280,3 @@ class Session:
             await pump.stop()
             self.outcome.messages = self._scheduler.messages
             self.outcome.bytes = self._scheduler.bytes
-
-    async def _cleanup(self, *, keep: bool) -> None:
-        """Exactly once, whatever happened: audio stopped, conversation ended, room left,
-        persona deleted. Errors are recorded, never raised over the run's own error."""
-        if self._cleaned:
-            return
-        self._cleaned = True
-        self.outcome.kept = keep
-        self.stop_audio()
-        client = self.backend.client
-        cid = self.outcome.conversation_id
-        self.outcome.underruns = self.backend.underruns(cid)  # before the room closes
-        if cid is not None and not keep:
-            self.outcome.conversation_ended = await self._attempt(f"ending conversation {cid}", client.end_conversation, cid)
-        if self._transport is not None:
-            await self._transport.close()
-        if self._persona_id is not None and not keep:
-            self.outcome.persona_deleted = await self._attempt(
-                f"deleting persona {self._persona_id}", client.delete_persona, self._persona_id
-            )
-
-    async def _attempt(self, what: str, call: Callable[[str], None], resource_id: str) -> bool:
-        """One cleanup call; a failure is recorded (summary, log, exit code), never raised."""
-        try:
-            await asyncio.to_thread(call, resource_id)
-            return True
-        except Exception as exc:  # noqa: BLE001
-            self.outcome.cleanup_errors.append(f"{what}: {exc}")
-            return False

@@ -18,6 +18,7 @@ from typing import Literal
 from ._client import TavusClient
 from ._exceptions import NotFoundError, TavusError
 from ._ledger import LedgerEntry, ResourceKind
+from ._settings import ApiVocabulary
 
 __all__ = ["Settled", "settle"]
 
@@ -80,7 +81,7 @@ def _finish(client: TavusClient, entry: LedgerEntry, resource_id: str, deadline:
             client.end_conversation(resource_id, deadline=deadline)
             outcome: Literal["ended", "deleted", "gone"] = "ended"
         else:
-            api = "pals" if entry.api == "pals" else "personas"
+            api: ApiVocabulary = "pals" if entry.api == "pals" else "personas"
             client.delete_persona(resource_id, api=api, deadline=deadline)
             outcome = "deleted"
     except NotFoundError:
