@@ -38,7 +38,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     come through player.__main__, which installs the signal handlers first."""
     try:
         _register()
-        code = cli.main(args=list(argv) if argv is not None else None, prog_name="echo-player", standalone_mode=False)
+        # Not cli.main: it turns KeyboardInterrupt into Abort (losing which signal it was) and
+        # writes a blank line first.
+        with cli.make_context("echo-player", list(argv) if argv is not None else sys.argv[1:]) as ctx:
+            code = cli.invoke(ctx)
     except click.exceptions.UsageError as exc:
         exc.show()
         code = ExitCode.USAGE

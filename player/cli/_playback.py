@@ -10,8 +10,10 @@ KeyboardInterrupt; they are put back once the loop is done with the signals.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
+from types import FrameType
 
 from ..errors import Interrupted
 from ..exitcodes import ExitCode
@@ -44,28 +46,30 @@ def run_playback(
                 observer=console, cue_waiter=console.wait_for_enter if interactive else None, speed=speed, start_index=start_index
             )
             session = Session(plan, backend, log=log, options=options)
+            caught: list[str] = []
             try:
-                outcome = asyncio.run(_main(session, console))
+                outcome = asyncio.run(_main(session, console, caught))
             except BaseException:
                 console.print(conversation_line(session.outcome))
                 _report_cleanup(console, session.outcome)
                 raise
             console.summary(outcome)
             _report_cleanup(console, outcome)
+            if caught:  # it came as the run was ending: played and cleaned up, yet interrupted
+                raise Interrupted(caught[0])
             # Played, but something it created may still be billing: say so in the exit code.
             return ExitCode.FAILED if outcome.cleanup_errors else ExitCode.OK
     finally:
         log.close()
 
 
-async def _main(session: Session, console: Console) -> Outcome:
+async def _main(session: Session, console: Console, caught: list[str]) -> Outcome:
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     assert task is not None
-    caught: list[str] = []
 
-    def on_signal(name: str) -> None:
-        if caught:
+    def on_signal(name: str) -> None:  # on the loop
+        if len(caught) > 1:
             left = session.leftovers()
             what = ", ".join(left) if left else "nothing that is billed"
             console.print(
@@ -73,14 +77,20 @@ async def _main(session: Session, console: Console) -> Outcome:
                 "If it is cut short, run `echo-player cleanup`"
             )
             return
-        caught.append(name)
         session.stop_audio()
         session.log.write("signal", t=session.log.since_origin(loop.time()), signal=name)
         task.cancel()
 
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    for sig in previous:
-        loop.add_signal_handler(sig, on_signal, sig.name)
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        # A plain handler, not loop.add_signal_handler: it runs even when the signal comes as
+        # the loop is finishing (where the loop's own would be dropped unread), and `caught`
+        # says so to the caller.
+        name = signal.Signals(signum).name
+        caught.append(name)
+        with contextlib.suppress(RuntimeError):  # the loop has closed: the caller sees `caught`
+            loop.call_soon_threadsafe(on_signal, name)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     console.start_ticker()
     try:
         return await session.run()
@@ -90,9 +100,8 @@ async def _main(session: Session, console: Console) -> Outcome:
         raise
     finally:
         await console.stop_ticker()
-        for sig, handler in previous.items():
-            loop.remove_signal_handler(sig)  # resets to the default, which for SIGTERM kills
-            signal.signal(sig, handler)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _report_cleanup(console: Console, outcome: Outcome) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +69,21 @@ def safety_properties(plan: Plan) -> dict[str, Any]:
     }
     props.update(conv.properties)
     return props
+
+
+async def _uncancellable(work: Coroutine[Any, Any, None]) -> bool:
+    """Run `work` to its end even if the awaiting task is cancelled meanwhile (a signal during
+    the way out must not cut it short; it is bounded on its own). True if that happened."""
+    task = asyncio.ensure_future(work)
+    cancelled = False
+    while True:
+        try:
+            await asyncio.shield(task)
+            return cancelled
+        except asyncio.CancelledError:
+            if task.done():
+                return cancelled
+            cancelled = True
 
 
 def _persona_layers(plan: Plan) -> dict[str, Any]:
@@ -139,7 +154,9 @@ class Session:
             outcome, error = f"failed: {exc}", exc
             raise
         finally:
-            await self._teardown.run(keep=outcome == "played" and self.plan.scenario.conversation.end == "keep")
+            keep = outcome == "played" and self.plan.scenario.conversation.end == "keep"
+            if await _uncancellable(self._teardown.run(keep=keep)):
+                outcome = "interrupted"  # a signal during the way out: it was still finished
             self.log.write(
                 "end",
                 conversation_id=self.outcome.conversation_id,
@@ -151,6 +168,8 @@ class Session:
             settled = self._teardown.settled_message(error)
             if settled is not None:  # the create's outcome is known now: say what it was
                 raise TavusError(settled) from None
+        if outcome == "interrupted":
+            raise asyncio.CancelledError
         return self.outcome
 
     async def _prepare(self) -> Mapping[int, "PreparedClip"]:

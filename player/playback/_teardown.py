@@ -81,9 +81,13 @@ class Teardown:
 
     async def _attempt(self, what: str, call: Callable[..., None], resource_id: str, deadline: float) -> bool:
         """One cleanup call; a failure is recorded (summary, log, exit code), never raised."""
+        from ..tavus import NotFoundError
+
         try:
             await in_thread(call, resource_id, deadline=deadline)
             return True
+        except NotFoundError:
+            return True  # gone already (a retry after a lost answer, or ended by Tavus)
         except Exception as exc:  # noqa: BLE001
             self._session.outcome.cleanup_errors.append(f"{what}: {exc}")
             return False
