@@ -1,7 +1,8 @@
 """The playback stage: plan -> room. No terminal code here, and no simulator import but one.
 
 `_session` owns a run's one exit path (create persona and conversation, join, play, then end,
-leave and delete exactly once, whatever happens); `_scheduler` plays the plan on absolute
+leave and delete exactly once, whatever happens), `_teardown` that way out (bounded, settling
+creates whose answer never came), `_threads` the daemon threads blocking calls run on; `_scheduler` plays the plan on absolute
 deadlines from player.plan's Timeline; `_speech` tracks which utterances the replica has
 finished; `_events` pumps room events to waiters; `_clock` sleeps precisely; `_runlog` writes the
 JSONL run log, flushed line by line; `_stats` summarises lateness; `_backends` says where a run
