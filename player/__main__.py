@@ -8,13 +8,15 @@ until `play` hands them to its event loop; player.cli.main turns that into the o
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from types import FrameType
+from typing import NoReturn
 
 from .exitcodes import ExitCode
 
-__all__ = ["main", "install_signal_handlers"]
+__all__ = ["main", "install_signal_handlers", "exit_now"]
 
 
 def _raise(signum: int, _frame: FrameType | None) -> None:
@@ -40,7 +42,19 @@ def main() -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         name = exc.args[0] if exc.args and isinstance(exc.args[0], str) else "SIGINT"
         print(f"echo-player: error: interrupted by {name}", file=sys.stderr, flush=True)
-        sys.exit(int(ExitCode.INTERRUPTED))
+        exit_now(ExitCode.INTERRUPTED)
+
+
+def exit_now(code: int) -> NoReturn:
+    """Exit with `code` at once, stdio flushed: after a signal the interpreter's own finalizing
+    can end the process by SIGINT (status -2) instead, and there is nothing left to finalize
+    (the run has cleaned up; daemon threads are abandoned on purpose)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(int(code))
 
 
 if __name__ == "__main__":

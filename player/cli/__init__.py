@@ -36,6 +36,7 @@ def _register() -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Runs the command and exits with its code. `python -m player` and the `echo-player` script
     come through player.__main__, which installs the signal handlers first."""
+    ours = False  # a signal was caught by player.__main__'s handlers
     try:
         _register()
         # Not cli.main: it turns KeyboardInterrupt into Abort (losing which signal it was) and
@@ -57,19 +58,26 @@ def main(argv: Sequence[str] | None = None) -> None:
         click.echo(f"echo-player: error: {exc}", err=True)
         code = exc.exit_code
     except KeyboardInterrupt as exc:  # a signal outside `play`'s event loop (see player.__main__)
-        _last_word()
+        ours = _last_word()
         name = exc.args[0] if exc.args and isinstance(exc.args[0], str) else "SIGINT"
         click.echo(f"echo-player: error: interrupted by {name}", err=True)
         code = ExitCode.INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - a bug of ours: still one line, never a traceback
         click.echo(f"echo-player: internal error: {type(exc).__name__}: {exc} (please report it)", err=True)
         code = ExitCode.FAILED
+    if code == ExitCode.INTERRUPTED and (ours or _last_word()):
+        from ..__main__ import exit_now  # the echo-player script or python -m player
+
+        exit_now(code)
     sys.exit(int(code or 0))
 
 
-def _last_word() -> None:
+def _last_word() -> bool:
     """After an interrupt the error line is the last word: another signal must not cut it (or
-    add a traceback). Only when a handler of ours is in place (not in a host such as pytest)."""
-    if signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN, None):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    add a traceback). Only when a handler of ours is in place (not in a host such as pytest):
+    then True."""
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, signal.SIG_IGN, None):
+        return False
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    return True

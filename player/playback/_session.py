@@ -155,7 +155,7 @@ class Session:
             raise
         finally:
             keep = outcome == "played" and self.plan.scenario.conversation.end == "keep"
-            if await _uncancellable(self._teardown.run(keep=keep)):
+            if await _uncancellable(self._teardown.run(keep=keep)) and outcome == "played":
                 outcome = "interrupted"  # a signal during the way out: it was still finished
             self.log.write(
                 "end",
