@@ -82,8 +82,11 @@ def run_play(
     child_env.update(FAST_ENV)
     child_env.update(TAVUS_API_KEY=fake.api_key, TAVUS_API_URL=fake.base_url, ECHO_PLAYER_LEDGER=str(ledger_path))
     child_env.update(env or {})
-    argv = [str(DRIVER)] if entry == "driver" else ["-m", "player"]
-    command = [sys.executable, *argv, "play", str(scenario), "--log", str(log_path), "--no-interactive"]
+    if entry == "script":  # the console script pip wrote beside the interpreter
+        start = [str(Path(sys.executable).with_name("echo-player"))]
+    else:
+        start = [sys.executable, str(DRIVER)] if entry == "driver" else [sys.executable, "-m", "player"]
+    command = [*start, "play", str(scenario), "--log", str(log_path), "--no-interactive"]
     started = time.monotonic()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env, cwd=HERE.parent)
     out_parts: list[str] = []

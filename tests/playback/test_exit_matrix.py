@@ -6,6 +6,7 @@ the ledger (empty, or pointing at exactly what is left) and the exit code."""
 from __future__ import annotations
 
 import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,17 @@ def test_start_up(fake: FakeTavus, tmp_path: Path, sig: signal.Signals, at: floa
     fake.faults.delay(1.0, times=5, method="POST", path=PERSONAS)  # it never gets to a room
     result = run_play(fake, tmp_path, write_scenario(tmp_path, SAY), sig=sig, after=at, entry="module")
     _report(f"start-up+{at}s {sig.name}", result)
+    _interrupted(result, sig)
+    assert len(result.err_lines) == 1, result.err
+    result.assert_nothing_left()
+
+
+@pytest.mark.parametrize("sig", SIGNALS)
+def test_start_up_through_the_echo_player_script(fake: FakeTavus, tmp_path: Path, sig: signal.Signals) -> None:
+    if not (Path(sys.executable).with_name("echo-player")).exists():
+        pytest.skip("no echo-player script beside the interpreter")
+    fake.faults.delay(1.0, times=5, method="POST", path=PERSONAS)
+    result = run_play(fake, tmp_path, write_scenario(tmp_path, SAY), sig=sig, after=0.05, entry="script")
     _interrupted(result, sig)
     assert len(result.err_lines) == 1, result.err
     result.assert_nothing_left()
