@@ -8,12 +8,10 @@ import json
 import os
 import sys
 
-from player.__main__ import install_signal_handlers
 from player.cli import main
 from player.simulator.tavus_api._server import FakeTavus
 
 scenario, log, ledger = sys.argv[1:4]
-install_signal_handlers()  # as the echo-player script does
 with FakeTavus() as server:  # no rooms: conversation_url is https://tavus.daily.co/<id>
     os.environ.update(TAVUS_API_KEY=server.api_key, TAVUS_API_URL=server.base_url, ECHO_PLAYER_LEDGER=ledger)
     try:
