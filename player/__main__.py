@@ -1,4 +1,61 @@
-from .cli import main
+"""`python -m player` and the `echo-player` script.
+
+Signal handlers come first, before anything heavy is imported: Ctrl-C or SIGTERM a moment after
+start-up must still give one line and exit 130, never a KeyboardInterrupt traceback or a silent
+death by SIGTERM's default action. Both raise KeyboardInterrupt carrying the signal's name
+until `play` hands them to its event loop; player.cli.main turns that into the one line.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from types import FrameType
+from typing import NoReturn
+
+from .exitcodes import ExitCode
+
+__all__ = ["main", "install_signal_handlers", "exit_now"]
+
+
+def _raise(signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def install_signal_handlers() -> None:
+    """SIGINT and SIGTERM raise KeyboardInterrupt("SIGINT"/"SIGTERM"). A SIGINT the parent set
+    to be ignored (a background job) stays ignored."""
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, _raise)
+    signal.signal(signal.SIGTERM, _raise)
+
+
+def main() -> None:
+    install_signal_handlers()
+    try:
+        from .cli import main as cli_main
+
+        cli_main()
+    except KeyboardInterrupt as exc:  # before player.cli.main's own handling was in place
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the one line below is the last word
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        name = exc.args[0] if exc.args and isinstance(exc.args[0], str) else "SIGINT"
+        print(f"echo-player: error: interrupted by {name}", file=sys.stderr, flush=True)
+        exit_now(ExitCode.INTERRUPTED)
+
+
+def exit_now(code: int) -> NoReturn:
+    """Exit with `code` at once, stdio flushed: after a signal the interpreter's own finalizing
+    can end the process by SIGINT (status -2) instead, and there is nothing left to finalize
+    (the run has cleaned up; daemon threads are abandoned on purpose)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(int(code))
+
 
 if __name__ == "__main__":
     main()

@@ -7,6 +7,8 @@ Heavy imports (httpx, daily, the audio stack) happen inside the commands that ne
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -32,10 +34,24 @@ def _register() -> None:
             cli.add_command(command)
 
 
+_COMPLETE_VAR = "_ECHO_PLAYER_COMPLETE"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    _register()
+    """Runs the command and exits with its code. `python -m player` and the `echo-player` script
+    come through player.__main__, which installs the signal handlers first."""
+    ours = False  # a signal was caught by player.__main__'s handlers
     try:
-        code = cli.main(args=list(argv) if argv is not None else None, prog_name="echo-player", standalone_mode=False)
+        _register()
+        instruction = os.environ.get(_COMPLETE_VAR)
+        if instruction:  # shell completion (README "Shell completion"), as cli.main would do it
+            from click.shell_completion import shell_complete
+
+            sys.exit(shell_complete(cli, {}, "echo-player", _COMPLETE_VAR, instruction))
+        # Not cli.main: it turns KeyboardInterrupt into Abort (losing which signal it was) and
+        # writes a blank line first.
+        with cli.make_context("echo-player", list(argv) if argv is not None else sys.argv[1:]) as ctx:
+            code = cli.invoke(ctx)
     except click.exceptions.UsageError as exc:
         exc.show()
         code = ExitCode.USAGE
@@ -50,10 +66,27 @@ def main(argv: Sequence[str] | None = None) -> None:
     except EchoPlayerError as exc:
         click.echo(f"echo-player: error: {exc}", err=True)
         code = exc.exit_code
-    except KeyboardInterrupt:
-        click.echo("echo-player: interrupted", err=True)
+    except KeyboardInterrupt as exc:  # a signal outside `play`'s event loop (see player.__main__)
+        ours = _last_word()
+        name = exc.args[0] if exc.args and isinstance(exc.args[0], str) else "SIGINT"
+        click.echo(f"echo-player: error: interrupted by {name}", err=True)
         code = ExitCode.INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - a bug of ours: still one line, never a traceback
         click.echo(f"echo-player: internal error: {type(exc).__name__}: {exc} (please report it)", err=True)
         code = ExitCode.FAILED
+    if code == ExitCode.INTERRUPTED and (ours or _last_word()):
+        from ..__main__ import exit_now  # the echo-player script or python -m player
+
+        exit_now(code)
     sys.exit(int(code or 0))
+
+
+def _last_word() -> bool:
+    """After an interrupt the error line is the last word: another signal must not cut it (or
+    add a traceback). Only when a handler of ours is in place (not in a host such as pytest):
+    then True."""
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, signal.SIG_IGN, None):
+        return False
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    return True

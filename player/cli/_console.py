@@ -176,7 +176,15 @@ def _stats(outcome: Outcome, length: float) -> list[str]:
 
 def conversation_line(outcome: Outcome) -> str:
     if outcome.conversation_id is None:
-        return "no conversation was created"
+        if outcome.conversation_unknown:  # never "none was created" unless that is known
+            line = "conversation create unanswered and not found (run `echo-player cleanup`)"
+        else:
+            line = "no conversation was created"
+        if outcome.persona_unknown:
+            return line + ", persona create unanswered and not found"
+        return line + (
+            "" if outcome.persona_deleted is None else ", persona deleted" if outcome.persona_deleted else ", persona NOT deleted"
+        )
     if outcome.kept:
         cid = outcome.conversation_id
         return f"conversation {cid} kept running (end: keep); end it with `echo-player conversations end {cid}`"

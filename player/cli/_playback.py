@@ -2,17 +2,21 @@
 
 SIGINT and SIGTERM stop the audio at once (not one more chunk leaves), then cancel the run; the
 session's cleanup still ends the conversation, and the exit code is 130. A second signal while
-cleaning up is acknowledged but does not cut the cleanup short. `q` quits the same way. On a
-terminal the keys steer the run through its Controller; stdin is in cbreak mode only while the
-run lasts, and put back on every way out.
+cleaning up says what is left and how to clean it up, but does not cut the (bounded) cleanup
+short. Before and after the event loop, player.__main__'s handlers turn a signal into
+KeyboardInterrupt; they are put back once the loop is done with the signals. `q` quits the same
+way. On a terminal the keys steer the run through its Controller; stdin is in cbreak mode only
+while the run lasts, and put back on every way out.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
 from collections.abc import Mapping
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Interrupted
@@ -57,8 +61,9 @@ def run_playback(
                 conversation=dict(conversation or {}),
             )
             session = Session(plan, backend, log=log, options=options)
+            caught: list[str] = []
             try:
-                outcome = asyncio.run(_main(session, console, controller, keys=interactive))
+                outcome = asyncio.run(_main(session, console, controller, caught, keys=interactive))
             except BaseException as exc:
                 console.stopped(session.outcome, exc)
                 console.print(conversation_line(session.outcome))
@@ -68,6 +73,8 @@ def run_playback(
             for result in outcome.thresholds:
                 console.print(f"threshold {result.describe()}")
             _report_cleanup(console, outcome)
+            if caught:  # it came as the run was ending: played and cleaned up, yet interrupted
+                raise Interrupted(caught[0])
             # Played, but something it created may still be billing: say so in the exit code.
             if outcome.cleanup_errors:
                 return ExitCode.FAILED
@@ -76,24 +83,35 @@ def run_playback(
         log.close()
 
 
-async def _main(session: Session, console: Console, controller: Controller, *, keys: bool) -> Outcome:
+async def _main(session: Session, console: Console, controller: Controller, caught: list[str], *, keys: bool) -> Outcome:
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     assert task is not None
     controller.bind(session.plan, task=task)
-    caught: list[str] = []
 
-    def on_signal(name: str) -> None:
-        if caught:
-            console.print(f"{name} again: still ending the conversation, one moment…")
+    def on_signal(name: str) -> None:  # on the loop
+        if len(caught) > 1:
+            left = session.leftovers()
+            what = ", ".join(left) if left else "nothing that is billed"
+            console.print(
+                f"{name} again: still cleaning up (left: {what}); it ends on its own within seconds. "
+                "If it is cut short, run `echo-player cleanup`"
+            )
             return
-        caught.append(name)
         session.stop_audio()
         session.log.write("signal", t=session.log.since_origin(loop.time()), signal=name)
         task.cancel()
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, on_signal, sig.name)
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        # A plain handler, not loop.add_signal_handler: it runs even when the signal comes as
+        # the loop is finishing (where the loop's own would be dropped unread), and `caught`
+        # says so to the caller.
+        name = signal.Signals(signum).name
+        caught.append(name)
+        with contextlib.suppress(RuntimeError):  # the loop has closed: the caller sees `caught`
+            loop.call_soon_threadsafe(on_signal, name)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     reader = _start_keys(controller, console) if keys else None
     console.start_ticker()
     try:
@@ -108,8 +126,8 @@ async def _main(session: Session, console: Console, controller: Controller, *, k
         if reader is not None:
             reader.stop()
         await console.stop_ticker()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+        for sig, old_handler in previous.items():
+            signal.signal(sig, old_handler)
 
 
 def _start_keys(controller: Controller, console: Console) -> "KeyInput":

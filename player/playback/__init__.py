@@ -1,10 +1,12 @@
 """The playback stage: plan -> room. No terminal code here, and no simulator import but one.
 
 `_session` owns a run's one exit path (create persona and conversation, join, play, then end,
-leave and delete exactly once, whatever happens); `_scheduler` plays the plan on absolute
-deadlines from player.plan's Timeline; `_controller` steers a run (pause, step, next, skip,
-jump, interrupt, say, quit) for every front end, `_control_status` is what they show of it;
-`_api` is play()/aplay(); `_clips` prepares audio; `_speech` tracks which utterances the replica has
+leave and delete exactly once, whatever happens), `_teardown` that way out (bounded, settling
+creates whose answer never came), `_threads` the daemon threads blocking calls run on;
+`_scheduler` plays the plan on absolute deadlines from player.plan's Timeline; `_controller`
+steers a run (pause, step, next, skip, jump, interrupt, say, quit) for every front end,
+`_control_status` is what they show of it; `_api` is play()/aplay(); `_clips` prepares audio;
+`_speech` tracks which utterances the replica has
 finished; `_events` pumps room events to waiters; `_clock` sleeps precisely; `_runlog` writes the
 JSONL run log, flushed line by line, and `_plan_record` its `plan` record; `_stats` summarises
 lateness; `_thresholds` judges a played run against its thresholds; `_backends` says where a run

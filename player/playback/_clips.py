@@ -3,12 +3,12 @@ for the steps a jump brings back into play)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, MutableMapping
 from typing import TYPE_CHECKING
 
 from ..plan import Plan, PlannedStep
 from ..scenario import Play
+from ._threads import in_thread
 
 if TYPE_CHECKING:
     from ..audio import PreparedClip
@@ -29,7 +29,7 @@ async def prepare_clips(plan: Plan, steps: Iterable[PlannedStep], into: "Mutable
         if isinstance(step, Play):
             # One microphone track has one rate: every clip is resampled to the default's.
             rate = plan.scenario.defaults.sample_rate if microphone else step.sample_rate
-            into[step.index] = await asyncio.to_thread(
+            into[step.index] = await in_thread(
                 prepare_clip,
                 step.path,
                 sample_rate=rate,

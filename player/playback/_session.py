@@ -3,18 +3,21 @@
 prepare media -> create persona and conversation -> join -> wait for the replica (t=0) ->
 scheduler -> cleanup. Cleanup runs exactly once on every exit path (success, failure, exception,
 SIGINT, SIGTERM): stop the audio, end the conversation, leave the room, delete the persona this
-run created. Each cleanup step is attempted even when an earlier one fails.
+run created. Each cleanup step is attempted even when an earlier one fails. A create whose
+answer the run never saw (stopped while it was in flight, answered after the read timeout, its
+answer lost) is settled too, by id or by its tagged name, within a bounded time (_teardown).
+Blocking calls run on daemon threads (_threads), so nothing on the wire holds the exit open.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import JoinError, PlaybackError, ScenarioError
+from ..errors import JoinError, PlaybackError, ScenarioError, TavusError
 from ..plan import Plan
 from ..scenario import Diagnostic, Pos
 from ._clips import prepare_clips
@@ -22,6 +25,8 @@ from ._events import EventPump, on_event_logger
 from ._plan_record import plan_record
 from ._runlog import RunLog
 from ._scheduler import RunOptions, Scheduler, StepRecord
+from ._teardown import Teardown
+from ._threads import in_thread
 from ._thresholds import ThresholdResult, judge, run_metrics
 
 if TYPE_CHECKING:
@@ -44,7 +49,9 @@ class Outcome:
     conversation_id: str | None = None
     conversation_ended: bool = False
     kept: bool = False  # `end: keep` after a successful run: left running on purpose
-    persona_deleted: bool | None = None  # None: this run created no persona
+    persona_deleted: bool | None = None  # None: this run created no persona (that it knows of)
+    conversation_unknown: bool = False  # a conversation create whose outcome stayed unknown
+    persona_unknown: bool = False  # a persona create whose outcome stayed unknown
     underruns: int | None = None  # known on the local replica only
     length: float = 0.0  # seconds from t=0 to the end of playback
     test_mode: bool = False  # created in Tavus test mode: nothing joined or played
@@ -73,6 +80,21 @@ def safety_properties(plan: Plan) -> dict[str, Any]:
     }
     props.update(conv.properties)
     return props
+
+
+async def _uncancellable(work: Coroutine[Any, Any, None]) -> bool:
+    """Run `work` to its end even if the awaiting task is cancelled meanwhile (a signal during
+    the way out must not cut it short; it is bounded on its own). True if that happened."""
+    task = asyncio.ensure_future(work)
+    cancelled = False
+    while True:
+        try:
+            await asyncio.shield(task)
+            return cancelled
+        except asyncio.CancelledError:
+            if task.done():
+                return cancelled
+            cancelled = True
 
 
 def _persona_layers(plan: Plan) -> dict[str, Any]:
@@ -107,16 +129,21 @@ class Session:
         self._transport: "Transport | None" = None
         self._persona_id: str | None = None  # only when this run created it
         self._persona_name: str | None = None  # the replica's userName in the room
-        self._cleaned = False
+        self._teardown = Teardown(self)
 
     def stop_audio(self) -> None:
         """Called from a signal handler: not one more chunk leaves after this."""
         if self._scheduler is not None:
             self._scheduler.stop()
 
+    def leftovers(self) -> list[str]:
+        """What is not cleaned up yet (for a second Ctrl-C): 'conversation c123', ..."""
+        return self._teardown.leftovers()
+
     async def run(self) -> Outcome:
         loop = asyncio.get_running_loop()
         outcome = "failed"
+        error: BaseException | None = None
         self.log.write(
             "start",
             scenario=str(self.plan.scenario.path),
@@ -125,7 +152,6 @@ class Session:
             local=self.backend.local,
         )
         self._log_plan()
-        error: str | None = None
         try:
             clips = await self._prepare()
             conversation = await self._create()
@@ -143,10 +169,12 @@ class Session:
             outcome = "interrupted"
             raise
         except BaseException as exc:
-            outcome, error = f"failed: {exc}", type(exc).__name__
+            outcome, error = f"failed: {exc}", exc
             raise
         finally:
-            await self._cleanup(keep=outcome == "played" and self.plan.scenario.conversation.end == "keep")
+            keep = outcome == "played" and self.plan.scenario.conversation.end == "keep"
+            if await _uncancellable(self._teardown.run(keep=keep)) and outcome == "played":
+                outcome = "interrupted"  # a signal during the way out: it was still finished
             for t in self.backend.underrun_times(self.outcome.conversation_id):
                 self.log.write("underrun", t=self.log.since_origin(t))
             if outcome == "played":
@@ -155,13 +183,18 @@ class Session:
                 "end",
                 conversation_id=self.outcome.conversation_id,
                 outcome=outcome,
-                error=error,
+                error=type(error).__name__ if error is not None else None,
                 length=round(self.outcome.length, 6),
                 underruns=self.outcome.underruns,
                 conversation_ended=self.outcome.conversation_ended,
                 persona_deleted=self.outcome.persona_deleted,
                 cleanup_errors=self.outcome.cleanup_errors,
             )
+            settled = self._teardown.settled_message(error)
+            if settled is not None:  # the create's outcome is known now: say what it was
+                raise TavusError(settled) from None
+        if outcome == "interrupted":
+            raise asyncio.CancelledError
         return self.outcome
 
     def _log_plan(self) -> None:
@@ -198,7 +231,7 @@ class Session:
                     ]
                 )
             return None
-        found = await asyncio.to_thread(self.backend.client.get_replica, replica)
+        found = await in_thread(self.backend.client.get_replica, replica)
         if not found.usable:
             raise ScenarioError(
                 [
@@ -219,16 +252,16 @@ class Session:
         persona_id = conv.persona_id
         if persona_id is None:
             name = conv.persona.name if conv.persona else f"echo-player {self.plan.scenario.name}"
-            persona = await asyncio.to_thread(client.create_persona, name, replica_id=replica, layers=_persona_layers(self.plan))
+            persona = await in_thread(client.create_persona, name, replica_id=replica, layers=_persona_layers(self.plan))
             self._persona_id = persona_id = persona.id
             self._persona_name = persona.name
             self.outcome.persona_deleted = False
             self.log.write("persona", persona_id=persona.id, created=True)
         else:  # the replica joins under the reused persona's name: look it up, as pipecat does
-            self._persona_name = (await asyncio.to_thread(client.get_persona, persona_id)).name
+            self._persona_name = (await in_thread(client.get_persona, persona_id)).name
         options = {**conv.request_options(), **self.options.conversation}
         test_mode = bool(options.pop("test_mode", None) or conv.test_mode)
-        conversation = await asyncio.to_thread(
+        conversation = await in_thread(
             client.create_conversation,
             persona_id,
             replica_id=replica,
@@ -302,36 +335,3 @@ class Session:
             self.outcome.messages = self._scheduler.messages
             self.outcome.bytes = self._scheduler.bytes
             self.outcome.fallbacks = self._scheduler.fallbacks
-
-    async def _cleanup(self, *, keep: bool) -> None:
-        """Exactly once, whatever happened: audio stopped, conversation ended, room left,
-        persona deleted. Errors are recorded, never raised over the run's own error."""
-        if self._cleaned:
-            return
-        self._cleaned = True
-        self.outcome.kept = keep
-        self.stop_audio()
-        client = self.backend.client
-        cid = self.outcome.conversation_id
-        self.outcome.underruns = self.backend.underruns(cid)  # before the room closes
-        notes = self.backend.nonstandard(cid)
-        self.outcome.nonstandard = len(notes)
-        for note in notes:
-            self.log.write("nonstandard", **note)
-        if cid is not None and not keep:
-            self.outcome.conversation_ended = await self._attempt(f"ending conversation {cid}", client.end_conversation, cid)
-        if self._transport is not None:
-            await self._transport.close()
-        if self._persona_id is not None and not keep:
-            self.outcome.persona_deleted = await self._attempt(
-                f"deleting persona {self._persona_id}", client.delete_persona, self._persona_id
-            )
-
-    async def _attempt(self, what: str, call: Callable[[str], None], resource_id: str) -> bool:
-        """One cleanup call; a failure is recorded (summary, log, exit code), never raised."""
-        try:
-            await asyncio.to_thread(call, resource_id)
-            return True
-        except Exception as exc:  # noqa: BLE001
-            self.outcome.cleanup_errors.append(f"{what}: {exc}")
-            return False

@@ -31,12 +31,14 @@ if TYPE_CHECKING:
         OutcomeUnknownError,
         RateLimitedError,
         ServerError,
+        StoppedError,
         TavusError,
         UnexpectedResponseError,
     )
     from ._ledger import Ledger, LedgerEntry, default_ledger_path
     from ._models import TAG_PREFIX, Conversation, Persona, Replica, is_tagged, strip_tag
     from ._settings import DEFAULT_BASE_URL, ApiVocabulary, RetryPolicy, TavusSettings, normalize_base_url
+    from ._settle import Settled, settle
 
 __all__ = [
     "TavusClient",
@@ -56,12 +58,15 @@ __all__ = [
     "default_ledger_path",
     "CleanupItem",
     "cleanup",
+    "Settled",
+    "settle",
     "TavusError",
     "ConfigurationError",
     "LedgerError",
     "UnexpectedResponseError",
     "NetworkError",
     "OutcomeUnknownError",
+    "StoppedError",
     "APIStatusError",
     "BadRequestError",
     "ConcurrencyLimitError",
@@ -89,6 +94,8 @@ _WHERE = {
     "default_ledger_path": "_ledger",
     "CleanupItem": "_cleanup",
     "cleanup": "_cleanup",
+    "Settled": "_settle",
+    "settle": "_settle",
 }
 
 

@@ -2,6 +2,10 @@
 
 Every create is ledgered before its request is sent and given its id as soon as the response
 arrives; ending or deleting forgets it. Synchronous: the player calls it from worker threads.
+The client also remembers, in memory, what it created and has not ended or deleted yet
+(`unsettled`), including creates whose answer never came, so a run's way out can find them
+(player.tavus.settle) even when it never saw the answer; `stop_creating` makes it send no
+new create and retry none.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from urllib.parse import quote
 import httpx
 
 from ..errors import UsageError
-from ._exceptions import BadRequestError, NotFoundError, OutcomeUnknownError, TavusError, UnexpectedResponseError
+from ._exceptions import BadRequestError, NotFoundError, OutcomeUnknownError, StoppedError, TavusError, UnexpectedResponseError
 from ._http import Requester
 from ._ledger import Ledger, LedgerEntry, ResourceKind
 from ._models import Conversation, Persona, Replica, make_tag
@@ -51,6 +55,8 @@ class TavusClient:
         self._creates = 0
         self._count_lock = threading.Lock()
         self._req = Requester(settings, transport=transport, sleep=sleep or time.sleep)
+        self._stop = threading.Event()
+        self._unsettled: dict[str, LedgerEntry] = {}  # ledger key -> entry (with its id once known)
 
     def __repr__(self) -> str:
         return f"TavusClient(base_url={self.base_url!r}, api={self.api!r}, run_tag={self.run_tag!r})"
@@ -65,6 +71,36 @@ class TavusClient:
 
     def close(self) -> None:
         self._req.close()
+
+    def stop_creating(self) -> None:
+        """From now on no create is sent and none is retried (StoppedError): a run is stopping.
+        A create already on the wire still records its answer if one comes."""
+        self._stop.set()
+
+    def unsettled(self) -> list[LedgerEntry]:
+        """What this client created (or tried to, without an answer) and has not ended,
+        deleted or forgotten: `id` None for a create whose outcome is unknown or in flight."""
+        with self._count_lock:
+            return list(self._unsettled.values())
+
+    def settled(self, entry: LedgerEntry) -> None:
+        """The resource of `entry` is gone (ended or deleted by its id, or never made)."""
+        self.ledger.remove(entry.key)
+        self.untrack(entry)
+
+    def untrack(self, entry: LedgerEntry) -> None:
+        """Stop tracking `entry` here; the ledger keeps it for `echo-player cleanup`."""
+        with self._count_lock:
+            self._unsettled.pop(entry.key, None)
+
+    def find_created(self, entry: LedgerEntry, *, deadline: float | None = None) -> str | None:
+        """The id of the resource `entry` names, looked up by its tagged name (live ones only)."""
+        if entry.kind == "conversation":
+            item = self._find("/v2/conversations", ("conversation_name",), entry.name, {"status": "active"}, deadline=deadline)
+            return Conversation.from_api(item).id if item is not None else None
+        root = self._persona_root(entry.api)
+        item = self._find(root, ("persona_name", "pal_name"), entry.name, deadline=deadline)
+        return Persona.from_api(item).id if item is not None else None
 
     def __enter__(self) -> TavusClient:
         return self
@@ -124,9 +160,10 @@ class TavusClient:
     def list_personas(self) -> list[Persona]:
         return [Persona.from_api(item) for item in self._list(self._persona_root(self.api))]
 
-    def delete_persona(self, persona_id: str, *, api: ApiVocabulary | None = None) -> None:
-        """Deletes it (204) and forgets it; NotFoundError if it does not exist (also forgotten)."""
-        self._call_and_forget("persona", persona_id, "DELETE", self._persona_path(persona_id, api))
+    def delete_persona(self, persona_id: str, *, api: ApiVocabulary | None = None, deadline: float | None = None) -> None:
+        """Deletes it (204) and forgets it; NotFoundError if it does not exist (also forgotten).
+        `deadline` (time.monotonic()) bounds it, retries included."""
+        self._call_and_forget("persona", persona_id, "DELETE", self._persona_path(persona_id, api), deadline=deadline)
 
     # -- conversations --------------------------------------------------------------------
 
@@ -181,13 +218,15 @@ class TavusClient:
         params = {"status": "active"} if active else {}
         return [Conversation.from_api(item) for item in self._list("/v2/conversations", params=params)]
 
-    def end_conversation(self, conversation_id: str) -> None:
-        """Ends it; ending an ended one is fine. NotFoundError if there is no such conversation."""
+    def end_conversation(self, conversation_id: str, *, deadline: float | None = None) -> None:
+        """Ends it; ending an ended one is fine. NotFoundError if there is no such conversation.
+        `deadline` (time.monotonic()) bounds it, retries included."""
         try:
-            self._call_and_forget("conversation", conversation_id, "POST", _conversation_path(conversation_id, "/end"))
+            self._call_and_forget("conversation", conversation_id, "POST", _conversation_path(conversation_id, "/end"), deadline=deadline)
         except BadRequestError:
             # Tavus may refuse to end what has already ended: that is the state we want.
-            if self.get_conversation(conversation_id).status != "ended":
+            path = _conversation_path(conversation_id)
+            if Conversation.from_api(self._req.call("GET", path, deadline=deadline)).status != "ended":
                 raise
             self._forget("conversation", conversation_id)
 
@@ -220,14 +259,18 @@ class TavusClient:
         parse: Callable[[Mapping[str, Any]], _R],
     ) -> _R:
         """POSTs `body`, ledgered before sending; the parsed answer, its id recorded."""
+        if self._stop.is_set():
+            raise StoppedError(f"not sent: stopping (POST {path})", method="POST", path=path)
         entry = LedgerEntry.new(kind, full_name, base_url=self.base_url, api=self.api, run_tag=self.run_tag)
         self.ledger.add(entry)  # before sending: a crash mid-request still leaves a trace
+        with self._count_lock:
+            self._unsettled[entry.key] = entry
         try:
-            data = self._req.call("POST", path, json_body=body, lookup=lookup)
+            data = self._req.call("POST", path, json_body=body, lookup=lookup, stop=self._stop)
         except OutcomeUnknownError:
-            raise  # keep the pending entry: cleanup will look the name up
+            raise  # keep the pending entry: the way out, or cleanup, will look the name up
         except TavusError:
-            self.ledger.remove(entry.key)  # Tavus said no (or never got it): nothing exists
+            self.settled(entry)  # Tavus said no (or never got it, or stopping): nothing exists
             raise
         if not isinstance(data, Mapping):
             raise UnexpectedResponseError(f"Tavus API returned no {kind} object (POST {path})")
@@ -236,6 +279,9 @@ class TavusClient:
         return resource
 
     def _confirm(self, entry: LedgerEntry, kind: ResourceKind, resource_id: str) -> None:
+        with self._count_lock:
+            if entry.key in self._unsettled:  # not if the way out settled it meanwhile
+                self._unsettled[entry.key] = replace(entry, id=resource_id)
         try:
             self.ledger.set_id(entry.key, resource_id)
         except TavusError:
@@ -251,32 +297,43 @@ class TavusClient:
 
     def _forget(self, kind: ResourceKind, resource_id: str) -> None:
         self.ledger.forget(kind, resource_id, base_url=self.base_url)
+        with self._count_lock:
+            for key in [k for k, e in self._unsettled.items() if e.kind == kind and e.id == resource_id]:
+                del self._unsettled[key]
 
-    def _call_and_forget(self, kind: ResourceKind, resource_id: str, method: str, path: str) -> None:
+    def _call_and_forget(self, kind: ResourceKind, resource_id: str, method: str, path: str, *, deadline: float | None = None) -> None:
         """An end or delete; once it succeeds, or Tavus says there is no such resource, the
         ledger forgets it (nothing is left to clean up). Other errors keep it."""
         try:
-            self._req.call(method, path)
+            self._req.call(method, path, deadline=deadline)
         except NotFoundError:
             self._forget(kind, resource_id)
             raise
         self._forget(kind, resource_id)
 
     def _find(
-        self, path: str, name_keys: tuple[str, ...], full_name: str, params: Mapping[str, Any] | None = None
+        self,
+        path: str,
+        name_keys: tuple[str, ...],
+        full_name: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        deadline: float | None = None,
     ) -> Mapping[str, Any] | None:
         """The listed item named `full_name` (the lookup after a create whose answer was lost)."""
-        for item in self._list(path, params=params):
+        for item in self._list(path, params=params, deadline=deadline):
             if any(item.get(key) == full_name for key in name_keys):
                 return item
         return None
 
-    def _list(self, path: str, *, params: Mapping[str, Any] | None = None, limit: int | None = None) -> Iterator[Mapping[str, Any]]:
+    def _list(
+        self, path: str, *, params: Mapping[str, Any] | None = None, limit: int | None = None, deadline: float | None = None
+    ) -> Iterator[Mapping[str, Any]]:
         """Every item across pages (`{"data": [...], "total_count": n}` or a bare list)."""
         page_size = limit or _PAGE_SIZE
         seen = 0
         for page in range(1, _MAX_PAGES + 1):
-            data = self._req.call("GET", path, params={**(params or {}), "limit": page_size, "page": page})
+            data = self._req.call("GET", path, params={**(params or {}), "limit": page_size, "page": page}, deadline=deadline)
             items = data if isinstance(data, list) else (data or {}).get("data") or []
             total = data.get("total_count") if isinstance(data, Mapping) else None
             for item in items:

@@ -6,7 +6,8 @@ TavusError (player.errors, exit 3)
 ├── LedgerError                 the ledger file cannot be read or written
 ├── UnexpectedResponseError     a 2xx whose body is not what the API documents
 ├── NetworkError                no HTTP answer after every attempt (refused, dropped, timed out)
-│   └── OutcomeUnknownError     a create was sent, no answer came, and the lookup failed too
+│   ├── OutcomeUnknownError     a create was sent, no answer came, and no lookup found it
+│   └── StoppedError            not sent, or not retried: the caller is stopping (a signal)
 └── APIStatusError              Tavus answered with an error status (.status_code, .tavus_message)
     ├── BadRequestError             400
     │   └── ConcurrencyLimitError   400 "User has reached maximum concurrent conversations"
@@ -27,6 +28,7 @@ __all__ = [
     "UnexpectedResponseError",
     "NetworkError",
     "OutcomeUnknownError",
+    "StoppedError",
     "APIStatusError",
     "BadRequestError",
     "ConcurrencyLimitError",
@@ -58,6 +60,15 @@ class NetworkError(TavusError):
 
 
 class OutcomeUnknownError(NetworkError):
+    """`reason` is the message without the hint: the way out of a run may settle it after all."""
+
+    def __init__(self, reason: str, *, hint: str = "", method: str = "", path: str = "") -> None:
+        self.reason = reason
+        self.hint = hint
+        super().__init__(f"{reason}; {hint}" if hint else reason, method=method, path=path)
+
+
+class StoppedError(NetworkError):
     pass
 
 

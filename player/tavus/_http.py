@@ -3,7 +3,13 @@
 Retried: 429 (honouring Retry-After), 5xx, and transport failures. A request that may have
 reached Tavus without an answer coming back (read timeout, dropped connection, 5xx) is, for a
 create, *not* simply resent: the caller's `lookup` first searches for the create's unique tagged
-name and adopts what it finds, so a lost response never yields two live resources.
+name and adopts what it finds, so a lost response never yields two live resources. After a 5xx
+Tavus is done with the request, so a create it did not make is sent again; after no answer at
+all (a timeout, a dropped connection) Tavus may still be making it, so it is never resent: the
+outcome is unknown (OutcomeUnknownError) until a later lookup settles it.
+
+`deadline` (time.monotonic()) bounds a call, retries and waits included; `stop` (an Event) ends
+a create's retries at once: a run that is stopping sends nothing new.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import email.utils
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
@@ -20,7 +27,7 @@ from typing import Any
 import httpx
 
 from .. import __version__
-from ._exceptions import NetworkError, OutcomeUnknownError, TavusError, UnexpectedResponseError, error_for_status
+from ._exceptions import NetworkError, OutcomeUnknownError, StoppedError, TavusError, UnexpectedResponseError, error_for_status
 from ._settings import TavusSettings
 
 __all__ = ["Requester", "Lookup"]
@@ -68,19 +75,23 @@ class Requester:
         json_body: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
         lookup: Lookup | None = None,
+        deadline: float | None = None,
+        stop: threading.Event | None = None,
     ) -> Any:
         """The decoded JSON body (None for 204), or what `lookup` found after a lost answer."""
         policy = self._settings.retry
         attempts = max(1, policy.max_attempts)
         for attempt in range(1, attempts + 1):
             retry_after: float | None = None
-            unknown = False
+            unknown = answerless = False
+            timeout = self._timeout(deadline)
             try:
-                response = self._http.request(method, path, json=json_body, params=params)
+                response = self._http.request(method, path, json=json_body, params=params, timeout=timeout)
             except _NOT_SENT as exc:
                 error: TavusError = self._network_error(exc, method, path, attempt)
             except _MAYBE_SENT as exc:
                 error, unknown = self._network_error(exc, method, path, attempt), True
+                answerless = True
             except httpx.HTTPError as exc:  # e.g. an unsupported URL: retrying cannot help
                 raise self._network_error(exc, method, path, attempt) from None
             else:
@@ -99,14 +110,36 @@ class Requester:
                 if found is not None:
                     log.info("%s %s: adopted the resource created by a lost attempt", method, path)
                     return found
-            if attempt == attempts:
-                raise error
+                if answerless:  # Tavus may still be making it: resending could make a second
+                    raise self._unknown(error, "not found by its tag yet", method, path)
             delay = policy.backoff(attempt, self._random.random())
             if retry_after is not None:
                 delay = min(retry_after, policy.retry_after_max)
+            if attempt == attempts or (deadline is not None and time.monotonic() + delay >= deadline):
+                raise error
+            if stop is not None and stop.is_set():
+                raise StoppedError(f"{error}; not retried: stopping", method=method, path=path)
             log.info("%s; retrying in %.2fs (attempt %d of %d)", error, delay, attempt + 1, attempts)
-            self._sleep(delay)
+            if stop is not None:
+                if stop.wait(delay):
+                    raise StoppedError(f"{error}; not retried: stopping", method=method, path=path)
+            else:
+                self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _timeout(self, deadline: float | None) -> httpx.Timeout:
+        read = self._settings.read_timeout
+        if deadline is not None:
+            read = max(0.05, min(read, deadline - time.monotonic()))
+        return httpx.Timeout(read, connect=min(self._settings.connect_timeout, read))
+
+    def _unknown(self, error: TavusError, why: str, method: str, path: str) -> OutcomeUnknownError:
+        return OutcomeUnknownError(
+            f"{error}; whether it was created is unknown ({why})",
+            hint="run `echo-player cleanup` once Tavus is reachable",
+            method=method,
+            path=path,
+        )
 
     def _lookup(self, lookup: Lookup, error: TavusError, method: str, path: str) -> Mapping[str, Any] | None:
         try:
@@ -114,11 +147,7 @@ class Requester:
         except TavusError as exc:
             # Resending now could create a second one; the ledger keeps the pending entry so
             # `cleanup` can find it by its tagged name later.
-            raise OutcomeUnknownError(
-                f"{error}; whether it was created is unknown ({self._redact(str(exc))}); run `echo-player cleanup` once Tavus is reachable",
-                method=method,
-                path=path,
-            ) from None
+            raise self._unknown(error, f"the lookup failed: {self._redact(str(exc))}", method, path) from None
 
     def _decode(self, response: httpx.Response, method: str, path: str) -> Any:
         if response.status_code == 204 or not response.content.strip():

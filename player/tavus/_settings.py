@@ -46,11 +46,14 @@ class TavusSettings:
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # How long a run's way out keeps looking for a create whose outcome is unknown.
+    resolve_timeout: float = 15.0
 
     def __repr__(self) -> str:
         return (
             f"TavusSettings(base_url={self.base_url!r}, api={self.api!r}, api_key='***', "
-            f"connect_timeout={self.connect_timeout}, read_timeout={self.read_timeout}, retry={self.retry!r})"
+            f"connect_timeout={self.connect_timeout}, read_timeout={self.read_timeout}, retry={self.retry!r}, "
+            f"resolve_timeout={self.resolve_timeout})"
         )
 
     __str__ = __repr__
@@ -65,7 +68,7 @@ class TavusSettings:
         environ: Mapping[str, str] | None = None,
         retry: RetryPolicy | None = None,
         connect_timeout: float = 5.0,
-        read_timeout: float = 30.0,
+        read_timeout: float | None = None,
     ) -> TavusSettings:
         """Settings from the command line and the environment.
 
@@ -74,6 +77,10 @@ class TavusSettings:
         URL: `base_url` else `TAVUS_API_URL` else https://tavusapi.com; plain http only for
         loopback hosts, so the key never crosses a network unencrypted.
         Vocabulary: `api` else `TAVUS_API` else "personas".
+        Timeouts and retries: `read_timeout` else `TAVUS_READ_TIMEOUT` (30 s); `retry` else
+        `TAVUS_MAX_ATTEMPTS` (4) and `TAVUS_RETRY_BACKOFF` (0.5 s, the first retry's bound);
+        `TAVUS_RESOLVE_TIMEOUT` (15 s): how long a run's way out looks for a create whose
+        outcome is unknown. A value that is not a positive number -> ConfigurationError.
         """
         env = os.environ if environ is None else environ
         key = _read_key_file(api_key_file) if api_key_file is not None else env.get("TAVUS_API_KEY", "").strip()
@@ -89,9 +96,28 @@ class TavusSettings:
             base_url=normalize_base_url(base_url or env.get("TAVUS_API_URL") or DEFAULT_BASE_URL),
             api=vocabulary,
             connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            retry=retry or RetryPolicy(),
+            read_timeout=read_timeout if read_timeout is not None else _number(env, "TAVUS_READ_TIMEOUT", 30.0),
+            retry=retry
+            or RetryPolicy(
+                max_attempts=int(_number(env, "TAVUS_MAX_ATTEMPTS", 4, whole=True)),
+                backoff_base=_number(env, "TAVUS_RETRY_BACKOFF", 0.5),
+            ),
+            resolve_timeout=_number(env, "TAVUS_RESOLVE_TIMEOUT", 15.0),
         )
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, whole: bool = False) -> float:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text) if whole else float(text)
+    except ValueError:
+        value = -1
+    if not 0 < value < 1e6:
+        kind = "a whole number" if whole else "a number of seconds"
+        raise ConfigurationError(f"{name} must be {kind} above 0, got {text!r}")
+    return float(value)
 
 
 def normalize_base_url(url: str) -> str:

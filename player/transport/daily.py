@@ -27,6 +27,8 @@ __all__ = ["DailyTransport", "init_daily", "summarize_daily_error"]
 
 _ERROR_HEADS = (("Failed to parse url", "not a valid room URL"), ("RoomLookup", "room lookup failed"))
 _initialized: "weakref.WeakSet[Any]" = weakref.WeakSet()
+_UNJOINED_LEAVE = 0.2  # seconds to wait for a leave while the join has not completed
+_RELEASE_WAIT = 0.5  # seconds to wait for release() before leaving it to its daemon thread
 _init_lock = threading.Lock()
 
 
@@ -208,13 +210,18 @@ class DailyTransport(Transport):
         try:
             left: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
             client.leave(completion=lambda error: self._post(_resolve, left, error))
-            await asyncio.wait_for(left, self._leave_timeout)
+            # A join still in progress answers the leave only once it gives up (~19 s offline).
+            await asyncio.wait_for(left, self._leave_timeout if self._joined else _UNJOINED_LEAVE)
         except Exception:
             pass  # leaving is best effort; release below frees the call either way
-        try:
-            client.release()
-        except Exception:
-            pass
+        # release() blocks until daily-core lets go of the call, which a join in progress does
+        # only when it gives up: on a daemon thread, waited for briefly, so a Ctrl-C during the
+        # join exits at once.
+        released = threading.Thread(target=_release, args=(client,), name="echo-player-daily-release", daemon=True)
+        released.start()
+        deadline = time.monotonic() + _RELEASE_WAIT
+        while released.is_alive() and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
 
     # -- callbacks, on the loop ------------------------------------------------------------
     def _put(self, event: RoomEvent) -> None:
@@ -256,6 +263,13 @@ class DailyTransport(Transport):
     def _room_error(self, t: float, error: str) -> None:
         if self._joined and not self._closed:  # before the join, join() reports the failure
             self._put(RoomEvent(t, ROOM_ERROR, error=error))
+
+
+def _release(client: Any) -> None:
+    try:
+        client.release()
+    except Exception:
+        pass
 
 
 def _resolve(future: asyncio.Future[Any], value: Any) -> None:

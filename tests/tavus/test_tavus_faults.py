@@ -129,13 +129,17 @@ def test_timeout_after_sending_adopts_the_created_conversation(fake: FakeTavus, 
     assert fake.calls("POST", CONVERSATIONS) == 1
 
 
-def test_dropped_create_is_looked_up_then_sent_again(client: TavusClient, fake: FakeTavus) -> None:
+def test_dropped_create_is_looked_up_and_never_sent_again(client: TavusClient, fake: FakeTavus, ledger: Ledger) -> None:
     persona = _persona(client)
-    fake.faults.drop(1, method="POST", path=CONVERSATIONS)  # dropped before Tavus handled it
-    conv = client.create_conversation(persona)
-    assert live_ids(fake) == [conv.id]
-    assert fake.calls("POST", CONVERSATIONS) == 2
+    fake.faults.drop(1, method="POST", path=CONVERSATIONS)  # no answer: Tavus may still be making it
+    with pytest.raises(OutcomeUnknownError) as info:
+        client.create_conversation(persona)
+    assert "whether it was created is unknown" in str(info.value)
+    assert fake.calls("POST", CONVERSATIONS) == 1  # never resent: that could make a second
     assert fake.calls("GET", CONVERSATIONS) == 1  # the lookup came first
+    pending = [e for e in ledger.entries() if e.kind == "conversation"]
+    assert len(pending) == 1 and pending[0].id is None  # pending until its outcome is known
+    assert [e.key for e in client.unsettled() if e.kind == "conversation"] == [pending[0].key]
 
 
 def test_5xx_after_creating_is_not_a_duplicate(client: TavusClient, fake: FakeTavus) -> None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -61,3 +63,36 @@ def test_failed_daily_join_ends_the_conversation_and_exits_3(tmp_path: Path) -> 
     assert records[-1]["kind"] == "end" and records[-1]["conversation_ended"] is True
     assert "could not join" in records[-1]["outcome"]
     assert report["key"] not in log.read_text()  # nor logged
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_during_the_daily_join_exits_at_once(tmp_path: Path, sig: signal.Signals) -> None:
+    # Issue 8: it took 13.6-18 s, waiting for daily-core to give up the join before release().
+    prefix = _namespace_prefix()
+    header = "version: 1\nconversation:\n  persona: {name: Presenter, replica_id: r90bbd427f71}\n  join_timeout: 60s\n"
+    scenario = write_scenario(tmp_path, "steps:\n  - say: never heard\n", header=header)
+    log, ledger = tmp_path / "run.jsonl", tmp_path / "ledger.json"
+    proc = subprocess.Popen(
+        [*prefix, sys.executable, str(HERE / "daily_offline_driver.py"), str(scenario), str(log), str(ledger)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=HERE.parents[1],
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and '"conversation"' not in (log.read_text() if log.exists() else ""):
+            time.sleep(0.02)
+        time.sleep(0.5)  # the join is under way (offline, daily-core would retry for ~19 s)
+        sent = time.monotonic()
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=60)
+        took = time.monotonic() - sent
+    finally:
+        proc.kill()
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["code"] == 130, err
+    assert took < 8.0, took  # ~0.8 s now; the join's own give-up is ~19 s
+    assert f"echo-player: error: interrupted by {sig.name}" in err and "Traceback" not in err
+    assert list(report["conversations"].values()) == ["ended"] and report["personas"] == []
+    assert json.loads(ledger.read_text())["entries"] == []
