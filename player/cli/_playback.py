@@ -31,13 +31,20 @@ def run_playback(
     start_index: int = 0,
     interactive: bool = False,
     console: Console | None = None,
+    local_max_conversations: int | None = None,
 ) -> ExitCode:
     from ..playback import open_backend
 
     console = console or Console()
     log = RunLog(log_path)
     try:
-        with open_backend(local=local, scenario=plan.scenario, api_key_file=api_key_file, api=api) as backend:
+        with open_backend(
+            local=local,
+            scenario=plan.scenario,
+            api_key_file=api_key_file,
+            api=api,
+            local_max_conversations=local_max_conversations,
+        ) as backend:
             options = RunOptions(
                 observer=console, cue_waiter=console.wait_for_enter if interactive else None, speed=speed, start_index=start_index
             )

@@ -26,6 +26,13 @@ from ._tavus_options import tavus_options
     show_default=True,
     help="Scale pauses, gaps and cue waits (local replica only).",
 )
+@click.option(
+    "--local-max-conversations",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Live conversations the local Tavus API allows at once [default: 10, a Tavus account's limit].",
+)
 @click.option("--log", "log_path", type=click.Path(dir_okay=False), help="Write a JSONL run log, flushed line by line.")
 @click.option("--interactive/--no-interactive", default=None, help="Cues wait for Enter (default: when stdin is a terminal).")
 @tavus_options
@@ -35,6 +42,7 @@ def play_command(
     local: bool,
     from_id: str | None,
     speed: float,
+    local_max_conversations: int | None,
     log_path: str | None,
     interactive: bool | None,
     api_key_file: str | None,
@@ -53,6 +61,8 @@ def play_command(
     use_local = local or not (os.environ.get("TAVUS_API_KEY") or api_key_file)
     if speed != 1.0 and not use_local:
         raise UsageError("--speed works on the local replica only (add --local)")
+    if local_max_conversations is not None and not use_local:
+        raise UsageError("--local-max-conversations works on the local replica only (add --local)")
     if use_local and not local:
         click.echo("No TAVUS_API_KEY set: playing on the built-in local replica (nothing is billed).", err=True)
     if interactive is None:
@@ -69,6 +79,7 @@ def play_command(
         speed=speed,
         start_index=start_index,
         interactive=interactive,
+        local_max_conversations=local_max_conversations,
     )
 
 
