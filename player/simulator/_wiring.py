@@ -35,9 +35,14 @@ def local_transport(
     join_timeout: float = 10.0,
     microphone_piece: float = 0.02,
     replica_name: str | None = None,
+    daily: FakeDaily | None = None,
 ) -> DailyTransport:
-    """A transport that joins the registry's rooms (URLs from RoomRegistry.open_room)."""
-    return DailyTransport(FakeDaily(registry), join_timeout=join_timeout, microphone_piece=microphone_piece, replica_name=replica_name)
+    """A transport that joins the registry's rooms (URLs from RoomRegistry.open_room). Transports
+    sharing `daily` share its core thread, as every CallClient of a process shares daily-core's;
+    without it, each has a daily-core context of its own."""
+    return DailyTransport(
+        daily or FakeDaily(registry), join_timeout=join_timeout, microphone_piece=microphone_piece, replica_name=replica_name
+    )
 
 
 @contextlib.contextmanager
@@ -66,19 +71,25 @@ def local_backend(
     stock = list(STOCK_REPLICAS)
     known = {r["replica_id"] for r in stock}
     stock += [{"replica_id": r, "replica_name": r, "status": "completed", "replica_type": "user"} for r in sorted(set(replicas) - known)]
-    with FakeTavus(rooms=rooms, replicas=stock, max_concurrent=max_conversations) as server:
-        server_box.append(server)
-        vocabulary = cast(ApiVocabulary, api or "personas")  # checked by the CLI's option choices
-        settings = TavusSettings(api_key=server.api_key, base_url=server.base_url, api=vocabulary)
-        # The fake server's state dies with this process: nothing for `cleanup` to remember.
-        with TavusClient(settings, ledger=Ledger(None)) as client:
-            yield Backend(
-                client=client,
-                transport=lambda: local_transport(rooms),
-                rooms=rooms,
-                server=server,
-                default_replica_id=next(iter(server.state.replicas)),
-            )
+    # One daily-core context for every transport of this backend, as in a real process: a core
+    # thread per transport made 100 playbacks 100 threads (issue 13).
+    daily = FakeDaily(rooms)
+    try:
+        with FakeTavus(rooms=rooms, replicas=stock, max_concurrent=max_conversations) as server:
+            server_box.append(server)
+            vocabulary = cast(ApiVocabulary, api or "personas")  # checked by the CLI's option choices
+            settings = TavusSettings(api_key=server.api_key, base_url=server.base_url, api=vocabulary)
+            # The fake server's state dies with this process: nothing for `cleanup` to remember.
+            with TavusClient(settings, ledger=Ledger(None)) as client:
+                yield Backend(
+                    client=client,
+                    transport=lambda: local_transport(rooms, daily=daily),
+                    rooms=rooms,
+                    server=server,
+                    default_replica_id=next(iter(server.state.replicas)),
+                )
+    finally:
+        daily.Daily.deinit()  # type: ignore[attr-defined]  # its core thread ends (a class made per FakeDaily)
 
 
 def _scenario_replicas(scenario: "Scenario") -> set[str]:

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from ._protocol_check import ProtocolChecker
 from ._replica import Replica, Utterance
+from ._runner import ReplicaRunner
 
 __all__ = ["LocalRoom", "RoomSettings", "RoomClient"]
 
@@ -56,6 +57,7 @@ class LocalRoom:
         properties: Mapping[str, Any],
         settings: RoomSettings,
         on_ended: Callable[[str], None] | None = None,
+        runner: ReplicaRunner | None = None,
     ) -> None:
         self.conversation_id = conversation_id
         self.url = url
@@ -85,7 +87,7 @@ class LocalRoom:
             echo_mode=self.persona.get("pipeline_mode") == "echo",
             microphone=self.microphone_input,
         )
-        self.replica = Replica(conversation_id=conversation_id, settings=settings, checker=checker, sink=self)
+        self.replica = Replica(conversation_id=conversation_id, settings=settings, checker=checker, sink=self, runner=runner)
 
     # -- what the room is -------------------------------------------------------------------
     @property

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._room import LocalRoom, RoomSettings
+from ._runner import ReplicaRunner
 
 __all__ = ["RoomRegistry", "LOCAL_URL_PREFIX", "is_local_url"]
 
@@ -34,6 +35,7 @@ class RoomRegistry:
         self.on_ended = on_ended
         self._rooms: dict[str, LocalRoom] = {}
         self._lock = threading.Lock()
+        self._runner = ReplicaRunner()  # one thread for every replica of these rooms
 
     def open_room(self, conversation_id: str, *, persona: Mapping[str, Any], properties: Mapping[str, Any]) -> str:
         """Create the room of a new conversation; returns its conversation_url."""
@@ -48,6 +50,7 @@ class RoomRegistry:
                 properties=properties,
                 settings=self.settings,
                 on_ended=self._ended,
+                runner=self._runner,
             )
         return url
 
