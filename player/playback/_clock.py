@@ -21,11 +21,17 @@ import heapq
 import itertools
 import threading
 import time
+import weakref
 
 __all__ = ["sleep_until", "SPIN"]
 
 SPIN = 0.0  # kept for compatibility: nothing spins any more (see the module docstring)
 _NEAR = 0.00002  # closer than this to the deadline: not worth a hand-off, yield instead
+# With this many tasks sleeping on one loop, the loop is busy enough that its own timers are
+# checked often (the epoll round-up rarely applies), and a thread hand-off per deadline costs
+# more CPU than it saves: the loop's timer alone is used (measured at 100 playbacks, issue 13).
+_CROWD = 32
+_sleepers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, int] = weakref.WeakKeyDictionary()
 
 
 def _wake(future: asyncio.Future[None]) -> None:
@@ -85,12 +91,16 @@ async def sleep_until(deadline: float) -> None:
     loop = asyncio.get_running_loop()
     delay = deadline - loop.time()
     if delay > _NEAR:
+        crowd = _sleepers.get(loop, 0)
+        _sleepers[loop] = crowd + 1
         future: asyncio.Future[None] = loop.create_future()
         fallback = loop.call_at(deadline, _wake, future)
-        _waker.add(time.monotonic() + delay, loop, future)
+        if crowd < _CROWD:
+            _waker.add(time.monotonic() + delay, loop, future)
         try:
             await future
         finally:
+            _sleepers[loop] -= 1
             fallback.cancel()
             future.cancel()  # the waker skips it, if it is still in its heap
     # The last few microseconds (or a loop clock that lags the thread's a hair): yield.

@@ -128,7 +128,7 @@ class StepBase:
 
     @property
     def action(self) -> str:
-        return type(self).__name__.lower().replace("waitfor", "wait_for")
+        return _action_of(type(self))  # read twice per step played: cached per class
 
     @property
     def label(self) -> str:
@@ -224,3 +224,14 @@ EVENT_ALIASES: Mapping[str, str] = {
 
 def normalize_event(name: str) -> str:
     return EVENT_ALIASES.get(name, name)
+
+
+_ACTIONS: dict[str, str] = {}
+
+
+def _action_of(cls: type) -> str:
+    name = cls.__name__
+    action = _ACTIONS.get(name)
+    if action is None:
+        action = _ACTIONS[name] = name.lower().replace("waitfor", "wait_for")
+    return action
