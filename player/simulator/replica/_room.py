@@ -35,7 +35,7 @@ class RoomSettings:
     done_timeout: float = 1.0  # an utterance silent this long without `done: true` ends
     mic_silence: float = 0.3  # microphone echo: stopped_speaking after this much silence
     voice_threshold: int = 100  # microphone echo: a 10 ms frame with a larger peak is voice
-    message_window: int = 1000  # messages the room remembers (each list); counts cover them all
+    message_window: int = 100  # messages the room remembers (each list); counts cover them all
 
 
 class RoomClient(Protocol):

@@ -1,0 +1,183 @@
+"""`make bench`: every figure of issue 13 in ONE table, from one run, in under two minutes.
+
+Columns: the figure, its value, its target, whether it is met, and, for timing figures, the
+same schedule played by a hand-written loop of relative sleeps (`do the step, then sleep for
+the pause`) with the ratio of its p99 to ours (above 1: the scheduler is the more punctual).
+Other rows give the ratio of the value to its target. The parts are scripts of their own too:
+bench/scale.py (playbacks in one process), bench/memory.py (peak RSS of long clips),
+bench/audio_prep.py (preparation speed), bench/validate.py (validation speed).
+
+    .venv/bin/python bench/report.py
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+Row = tuple[str, str, str, str, str, str]
+rows: list[Row] = []
+
+
+def row(figure: str, value: float, unit: str, target: float, *, at_most: bool = True, loop: float | None = None) -> None:
+    ok = value <= target if at_most else value >= target
+    fmt = (lambda v: f"{v:.3f} {unit}") if unit == "ms" else (lambda v: f"{v:.1f} {unit}" if unit else f"{v:.1f}")
+    if loop is not None:
+        ratio = f"{loop:.3f} ms | {loop / max(value, 1e-3):.2f}x"
+    else:
+        ratio = f"— | {value / target:.2f} of target"
+    rows.append((figure, fmt(value), ("<= " if at_most else ">= ") + fmt(target), "ok" if ok else "MISSED", *ratio.split(" | ")))
+
+
+def timing(scale: ModuleType) -> None:
+    def both(n: int, label: str, target: float, busy: int = 0) -> dict[str, Any]:
+        with scale.busy_loops(busy):
+            ours = scale.play_many(n)
+            theirs = scale.relative_many(n)
+        row(f"{label}: p99 lateness", ours["lateness"].p99 * 1e3, "ms", target, loop=theirs["lateness"].p99 * 1e3)
+        return ours
+
+    one = both(1, "1 playback, idle", 1.0)
+    row("1 playback, idle: CPU of the 600-step run", one["cpu_s"], "s", 0.70)  # 0.70 s: main before issue 13
+    row("1 playback, idle: drift (last step)", abs(one["lateness"].last) * 1e3, "ms", 1.0)
+    both(1, "1 playback, 2 busy loops", 5.0, busy=2)
+    both(10, "10 playbacks in one process", 1.0)
+    hundred = both(100, "100 playbacks in one process", 5.0)
+    row("100 playbacks: CPU of the run", hundred["cpu_s"], "s", 8.7)  # 8.7 s: main before issue 13
+
+
+def sound() -> None:
+    import numpy as np
+
+    from player.audio._resample import Resampler
+
+    def tone(freq: float, seconds: float = 4.0, rate: int = 44100) -> bytes:
+        t = np.arange(int(seconds * rate)) / rate
+        return bytes(np.round(0.5 * 32767 * np.sin(2 * np.pi * freq * t)).astype("<i2").tobytes())
+
+    def level(pcm: bytes, freq: float, rate: int = 24000) -> float:
+        y = np.frombuffer(pcm, "<i2").astype(np.float64)[rate // 4 : -rate // 4] / 32767
+        t = np.arange(rate // 4, rate // 4 + len(y)) / rate
+        a, b = np.dot(y, np.sin(2 * np.pi * freq * t)), np.dot(y, np.cos(2 * np.pi * freq * t))
+        return 20 * math.log10(2 * math.hypot(a, b) / len(y) / 0.5 + 1e-15)
+
+    def resample(pcm: bytes) -> bytes:
+        r = Resampler(44100, 24000)
+        return b"".join([r.push(pcm[i : i + 4410]) for i in range(0, len(pcm), 4410)] + [r.flush()])
+
+    row("15 kHz at 44.1 kHz -> 24 kHz: alias at 9 kHz", level(resample(tone(15000)), 9000), "dB", -60.0)
+    row("1 kHz through the resampler: level error", abs(level(resample(tone(1000)), 1000)), "dB", 0.1)
+
+
+def prep(audio_prep: ModuleType) -> None:
+    from player.audio._prepare import prepare_clip
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "long.wav"
+        audio_prep.make_source(source)
+        began = time.perf_counter()
+        clip = prepare_clip(source, sample_rate=24000, chunk_seconds=0.05)
+        sent = sum(len(c) for c in clip.chunks())  # check, then every chunk made and encoded
+        wall = time.perf_counter() - began
+    assert sent > 0
+    row("prep, 10 min 44.1 kHz stereo -> 24 kHz chunks", audio_prep.SECONDS / wall, "x real time", 500.0, at_most=False)
+
+
+def memory(mem: ModuleType) -> None:
+    for minutes in (10, 60):
+        r = mem.play_clip(minutes)
+        row(f"peak RSS playing a {minutes}-minute clip", r["peak_rss_mb"], "MB", mem.TARGET_MB)
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAVUS_") and k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONUNBUFFERED"] = "1"  # an installed package has bytecode; the dev shell may not write it
+    return env
+
+
+def _best(cmd: list[str], runs: int = 5) -> float:
+    best = math.inf
+    for _ in range(runs + 1):  # the first run writes bytecode
+        t = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, env=_env(), cwd=ROOT, check=False)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def _first_message(path: Path, runs: int = 3) -> float:
+    """Process start to the first step's line (its message goes out as the line is printed)."""
+    best = math.inf
+    for _ in range(runs + 1):
+        t = time.perf_counter()
+        cmd = [sys.executable, "-m", "player", "play", "--local", "--no-interactive", str(path)]
+        with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=_env(), cwd=ROOT) as p:
+            assert p.stdout is not None
+            for line in p.stdout:
+                if "#1 " in line:
+                    best = min(best, time.perf_counter() - t)
+                    break
+            p.wait()
+    return best
+
+
+def cold_start() -> None:
+    from player.simulator.replica._room import RoomSettings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        small = Path(tmp) / "small.scenario.yaml"
+        small.write_text("version: 1\nname: Small\nsteps:\n  - say: Hello there!\n  - pause: 1s\n  - say: Goodbye.\n")
+        cli = [sys.executable, "-m", "player"]
+        row("cold start: --help", _best([*cli, "--help"]) * 1e3, "ms", 100.0)
+        row("cold start: validate (small file)", _best([*cli, "validate", str(small)]) * 1e3, "ms", 150.0)
+        row("cold start: plan (small file)", _best([*cli, "plan", str(small)]) * 1e3, "ms", 200.0)
+        join = RoomSettings().join_delay
+        row(
+            f"cold start: first message of play --local (incl. {join * 1e3:.0f} ms join)",
+            _first_message(small) * 1e3,
+            "ms",
+            250.0 + join * 1e3,
+        )
+
+
+def main() -> int:
+    began = time.perf_counter()
+    scale, mem, audio_prep = _load("scale"), _load("memory"), _load("audio_prep")
+    cold_start()
+    sound()
+    prep(audio_prep)
+    memory(mem)
+    timing(scale)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    head = ("figure", "value", "target", "", "relative-sleep loop", "ratio")
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    print(f"echo-player bench · Python {platform.python_version()} · {os.cpu_count()} cores · load {load:.1f} at the end")
+    for r in [head, tuple("-" * w for w in widths), *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
+    print(f"({time.perf_counter() - began:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
