@@ -63,10 +63,14 @@ class Converter:
         self._width, self._channels = width, channels
         self._factor = 10.0 ** (gain_db / 20.0)
         self._resampler = Resampler(in_rate, out_rate)
+        # 16-bit mono or stereo being resampled (most clips): mixed in float by the resampler.
+        self._direct = in_rate != out_rate and width == 2 and channels in (1, 2)
         self.frames = 0
 
     def push(self, block: bytes) -> bytes:
         self.frames += len(block) // (self._width * self._channels)
+        if self._direct:
+            return self._gain(self._resampler.push_s16le(block, self._channels))
         return self._gain(self._resampler.push(_to_mono16(block, self._width, self._channels)))
 
     def flush(self) -> bytes:

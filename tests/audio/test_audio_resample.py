@@ -118,3 +118,19 @@ def test_memory_stays_flat_in_clip_length(tmp_path: Path) -> None:
     # 150 s clip is 7.2 MB of PCM at 24 kHz, 9.6 MB as base64).
     assert long_peak < 6 * 1024 * 1024
     assert long_peak < short_peak + 256 * 1024
+
+
+def test_stereo_is_mixed_in_float_before_resampling(tmp_path: Path) -> None:
+    # 16-bit stereo being resampled skips audioop.tomono: (L + R) / 2 in float, then the filter.
+    left = np.frombuffer(tone(1000, 1), "<i2")
+    frames = np.stack([left, left // 3], axis=1).astype("<i2").tobytes()
+    stereo, mono = tmp_path / "s.wav", tmp_path / "m.wav"
+    for path, data, channels in ((stereo, frames, 2), (mono, tone(1000, 1, amp=0.5 * (1 + 1 / 3) / 2), 1)):
+        with wave.open(str(path), "wb") as w:
+            w.setnchannels(channels), w.setsampwidth(2), w.setframerate(IN)
+            w.writeframes(data)
+    a = np.frombuffer(prepare_clip(stereo, sample_rate=OUT, chunk_seconds=0.05).pcm, "<i2").astype(int)
+    b = np.frombuffer(prepare_clip(mono, sample_rate=OUT, chunk_seconds=0.05).pcm, "<i2").astype(int)
+    assert len(a) == len(b) == OUT
+    assert np.abs(a - b).max() <= 2  # the same signal, up to the rounding of the inputs
+    assert abs(level_db(a.astype("<i2").tobytes(), 1000, amp=0.5 * (1 + 1 / 3) / 2, skip=0.1)) <= 0.1
