@@ -40,3 +40,22 @@ def test_a_limit_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         with local_backend(max_conversations=0):
             pass
+
+
+def test_the_replicas_of_many_rooms_share_one_thread() -> None:
+    import threading
+
+    from player.simulator.replica._rooms import RoomRegistry
+    from room_support import ECHO_PERSONA
+
+    before = set(threading.enumerate())
+    registry = RoomRegistry()
+    try:
+        for k in range(20):
+            registry.open_room(f"c-{k}", persona=ECHO_PERSONA, properties={})
+        new = [t for t in threading.enumerate() if t not in before]
+        assert [t.name for t in new] == ["replica-replicas"]  # one thread, not 20
+    finally:
+        registry.close_all()
+    new[0].join(2)  # it ends once its last replica has stopped
+    assert not new[0].is_alive()
