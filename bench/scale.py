@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import multiprocessing
 import os
 import sys
@@ -41,8 +42,11 @@ PAUSE = 0.01
 SAY_EVERY = 10
 WPM = 1000
 ROOM = RoomSettings(words_per_minute=WPM, tts_latency=0.02)
+# For many playbacks in one process: fewer, cheaper cyclic-GC passes (the default (700, 10, 10)
+# ran two full collections of ~100 ms each during 100 playbacks; see README "Benchmarks").
+GC_THRESHOLDS = (20000, 20, 100)
 
-__all__ = ["STEPS", "PAUSE", "SAY_EVERY", "scenario_text", "play_many", "relative_many", "busy_loops"]
+__all__ = ["STEPS", "PAUSE", "SAY_EVERY", "GC_THRESHOLDS", "scenario_text", "play_many", "relative_many", "busy_loops"]
 
 
 def scenario_text(steps: int = STEPS) -> str:
@@ -148,7 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("n", nargs="*", type=int, default=[1, 10, 100])
     parser.add_argument("--busy", type=int, default=0, help="busy loops running meanwhile")
+    parser.add_argument("--gc-tuned", action="store_true", help=f"gc.set_threshold{GC_THRESHOLDS} first")
     args = parser.parse_args(argv)
+    if args.gc_tuned:
+        gc.set_threshold(*GC_THRESHOLDS)
     print(f"pid {os.getpid()}, aplay {'yes' if _aplay() else 'no (Session)'}, busy loops {args.busy}")
     with busy_loops(args.busy):
         for n in args.n:
