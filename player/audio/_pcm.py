@@ -123,8 +123,14 @@ def _pushed(conv: Converter, blocks: Iterable[bytes]) -> Iterator[bytes]:
 
 
 def measure(blocks: Iterable[bytes], *, width: int, channels: int, in_rate: int, out_rate: int) -> tuple[int, int]:
-    """(samples the clip becomes, source frames): the full decode a check does, keeping nothing."""
+    """(samples the clip becomes, source frames): the full decode a check does, keeping nothing.
+    A clip to resample also loads the resampler here (numpy and soxr, ~150 ms the first time), so
+    that happens while preparing, not on the worker thread while the first chunks are due."""
     frames = sum(len(block) for block in blocks) // (width * channels)
+    if in_rate != out_rate:
+        warm = Converter(width=2, channels=1, in_rate=in_rate, out_rate=out_rate)
+        warm.push(b"\0\0" * 64)
+        warm.flush()
     return wanted_samples(frames, in_rate, out_rate), frames
 
 
