@@ -2,19 +2,21 @@
 
 WAV with 8/16/24/32-bit integer samples is read natively (header-only probe, streamed frames);
 everything else (MP3, OGG, M4A, FLAC, float WAV, ...) is decoded by an ffmpeg subprocess. The
-output is always mono s16le at the requested rate. Importing this package imports neither pydub
-nor audioop: the validator's cold start only pays for decoding when it decodes.
+output is always mono s16le at the requested rate, made as it is read (PreparedClip). Importing
+this package imports neither audioop nor numpy/soxr: the validator's cold start only pays for
+decoding when it decodes.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import math
 import os
 import shutil
 import stat
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +24,7 @@ from typing import BinaryIO
 
 from ..errors import AudioError
 from . import _ffmpeg, _riff
-from ._pcm import chunk_bytes, chunk_pcm, render, slices
+from ._pcm import chunk_bytes, chunk_pcm, measure, stream
 
 __all__ = [
     "AudioInfo",
@@ -79,26 +81,62 @@ class AudioInfo:
 
 @dataclass(frozen=True)
 class PreparedClip:
-    """A clip ready to send: mono s16le `pcm` (for the microphone path) and the base64 of each
-    chunk (for app messages), encoded once up front so sending costs nothing."""
+    """A checked clip whose PCM is made as it is read: mono s16le at `sample_rate`, `samples`
+    long, in chunks of `chunk_samples`.
+
+    prepare_clip() decodes the whole clip once to check it and count its samples, keeping
+    nothing; each read (chunks(), pcm_chunks(), pieces(), pcm) decodes it again from the file,
+    so memory stays flat however long the clip is. Closing an iterator early (an interrupt)
+    closes the file or kills ffmpeg. Reads are bit-identical: the resampler is deterministic.
+    """
 
     sample_rate: int
     chunk_samples: int
-    pcm: bytes = field(repr=False)
-    chunks: tuple[str, ...] = field(repr=False)
-
-    @property
-    def samples(self) -> int:
-        return len(self.pcm) // 2
+    samples: int
+    _source: Callable[[], Iterator[bytes]] = field(repr=False, compare=False)
 
     @property
     def duration(self) -> float:
         return self.samples / self.sample_rate
 
     @property
-    def pcm_chunks(self) -> tuple[bytes, ...]:
-        """The raw chunks behind `chunks`, sliced from `pcm` on each access (not stored)."""
-        return tuple(slices(self.pcm, 2 * self.chunk_samples))
+    def chunk_count(self) -> int:
+        return -(-self.samples // self.chunk_samples)
+
+    def pieces(self, size: int) -> Iterator[bytes]:
+        """Consecutive `size`-byte pieces of the PCM (the last may be shorter), made on demand."""
+        return _rechunk(self._source(), size)
+
+    def pcm_chunks(self) -> Iterator[bytes]:
+        return self.pieces(2 * self.chunk_samples)
+
+    def chunks(self) -> Iterator[str]:
+        """The base64 of each chunk, as app messages carry it, encoded as it is read."""
+        return (base64.b64encode(chunk).decode("ascii") for chunk in self.pcm_chunks())
+
+    @property
+    def pcm(self) -> bytes:
+        """The whole clip in memory at once: for short clips and tests, not for playback."""
+        return b"".join(self._source())
+
+
+def _rechunk(pieces: Iterator[bytes], size: int) -> Iterator[bytes]:
+    buf = bytearray()
+    try:
+        for piece in pieces:
+            buf += piece
+            if len(buf) >= size:
+                whole = len(buf) - len(buf) % size
+                with memoryview(buf) as view:
+                    chunks = [bytes(view[i : i + size]) for i in range(0, whole, size)]
+                del buf[:whole]
+                yield from chunks
+        if buf:
+            yield bytes(buf)
+    finally:
+        close = getattr(pieces, "close", None)
+        if close is not None:
+            close()
 
 
 def probe(path: Path) -> AudioInfo:
@@ -143,42 +181,10 @@ def prepare(
     end: float | None = None,
     gain_db: float = 0.0,
 ) -> bytes:
-    """Mono s16le at `sample_rate` of [start, end) seconds of the clip, `gain_db` applied.
-
-    Holds round(source_samples * sample_rate / source_rate) samples, so durations stay exact.
-    """
-    path = Path(path)
-    _check_args(path, sample_rate, start, end, gain_db)
-    f, st = _open(path)
-    with f:
-        layout, why = _native_layout(path, f, st.st_size)
-        if layout is not None and layout.frames is not None:
-            if layout.frames == 0:
-                raise _no_samples(path)
-            first, stop = _bounds(path, layout.frames, layout.sample_rate, start, end)
-            pcm, _ = render(
-                _riff.iter_frames(f, layout, first, stop),
-                width=layout.width,
-                channels=layout.channels,
-                in_rate=layout.sample_rate,
-                out_rate=sample_rate,
-                gain_db=gain_db,
-            )
-            return pcm
-    exe = _require_ffmpeg(path, why)
-    with _decoding(path), _ffmpeg.Decoder(exe, path, mono=True) as dec:
-        rate = dec.layout.sample_rate
-        window = _Window(
-            dec.blocks(),
-            0 if start is None else round(start * rate),
-            None if end is None else round(end * rate),
-        )
-        pcm, frames = render(window, width=2, channels=1, in_rate=rate, out_rate=sample_rate, gain_db=gain_db)
-    if frames == 0:  # the window missed the audio, so the decoder ran to the end
-        if window.seen == 0:
-            raise _no_samples(path)
-        _bounds(path, window.seen, rate, start, end)  # raises the precise reason
-    return pcm
+    """Mono s16le at `sample_rate` of [start, end) seconds of the clip, `gain_db` applied, all
+    at once. Holds round(source_samples * sample_rate / source_rate) samples, so durations stay
+    exact. Playback streams instead (prepare_clip)."""
+    return prepare_clip(path, sample_rate=sample_rate, chunk_seconds=1.0, start=start, end=end, gain_db=gain_db).pcm
 
 
 def prepare_clip(
@@ -190,11 +196,63 @@ def prepare_clip(
     end: float | None = None,
     gain_db: float = 0.0,
 ) -> PreparedClip:
+    """Check the clip by decoding it once in full (keeping nothing) and return a PreparedClip
+    that makes its PCM on demand. Every error a read could hit is raised here, except a file
+    changed or removed in between."""
+    path = Path(path)
     step = chunk_bytes(sample_rate, chunk_seconds)  # a bad chunk length fails before decoding
-    pcm = prepare(path, sample_rate=sample_rate, start=start, end=end, gain_db=gain_db)
-    with memoryview(pcm) as view:  # slices of a view: no copy of the PCM per chunk
-        chunks = tuple(base64.b64encode(chunk).decode("ascii") for chunk in slices(view, step))
-    return PreparedClip(sample_rate=sample_rate, chunk_samples=step // 2, pcm=pcm, chunks=chunks)
+    _check_args(path, sample_rate, start, end, gain_db)
+    f, st = _open(path)
+    with f:
+        layout, why = _native_layout(path, f, st.st_size)
+        if layout is not None and layout.frames is not None:
+            if layout.frames == 0:
+                raise _no_samples(path)
+            first, stop = _bounds(path, layout.frames, layout.sample_rate, start, end)
+            native = layout
+            samples, _ = measure(
+                _riff.iter_frames(f, layout, first, stop),
+                width=layout.width,
+                channels=layout.channels,
+                in_rate=layout.sample_rate,
+                out_rate=sample_rate,
+            )
+            opener = functools.partial(_native_pcm, path, native, first, stop, sample_rate, gain_db, samples)
+            return PreparedClip(sample_rate, step // 2, samples, opener)
+    exe = _require_ffmpeg(path, why)
+    with _decoding(path), _ffmpeg.Decoder(exe, path, mono=True) as dec:
+        rate = dec.layout.sample_rate
+        skip = 0 if start is None else round(start * rate)
+        until = None if end is None else round(end * rate)
+        window = _Window(dec.blocks(), skip, until)
+        samples, frames = measure(window, width=2, channels=1, in_rate=rate, out_rate=sample_rate)
+    if frames == 0:  # the window missed the audio, so the decoder ran to the end
+        if window.seen == 0:
+            raise _no_samples(path)
+        _bounds(path, window.seen, rate, start, end)  # raises the precise reason
+    opener = functools.partial(_ffmpeg_pcm, path, exe, rate, skip, until, sample_rate, gain_db, samples)
+    return PreparedClip(sample_rate, step // 2, samples, opener)
+
+
+def _native_pcm(path: Path, layout: _riff.WavLayout, first: int, stop: int, rate: int, gain_db: float, samples: int) -> Iterator[bytes]:
+    f, st = _open(path)
+    with f:
+        again, _ = _native_layout(path, f, st.st_size)
+        if again != layout:
+            raise _error(path, "audio file changed after it was checked", _HINT_EMPTY)
+        blocks = _riff.iter_frames(f, layout, first, stop)
+        kw = {"width": layout.width, "channels": layout.channels, "in_rate": layout.sample_rate}
+        yield from stream(blocks, **kw, out_rate=rate, gain_db=gain_db, samples=samples)
+
+
+def _ffmpeg_pcm(
+    path: Path, exe: str, in_rate: int, first: int, stop: int | None, rate: int, gain_db: float, samples: int
+) -> Iterator[bytes]:
+    with _decoding(path), _ffmpeg.Decoder(exe, path, mono=True) as dec:
+        if dec.layout.sample_rate != in_rate:
+            raise _error(path, "audio file changed after it was checked", _HINT_EMPTY)
+        window = _Window(dec.blocks(), first, stop)
+        yield from stream(window, width=2, channels=1, in_rate=in_rate, out_rate=rate, gain_db=gain_db, samples=samples)
 
 
 def clip_duration(info: AudioInfo, start: float | None, end: float | None) -> float:

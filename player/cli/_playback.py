@@ -43,6 +43,7 @@ def run_playback(
     interactive: bool = False,
     console: Console | None = None,
     conversation: Mapping[str, Any] | None = None,
+    local_max_conversations: int | None = None,
 ) -> ExitCode:
     from ..playback import open_backend
 
@@ -52,7 +53,13 @@ def run_playback(
     console.attach(controller)
     log = RunLog(log_path)
     try:
-        with open_backend(local=local, scenario=plan.scenario, api_key_file=api_key_file, api=api) as backend:
+        with open_backend(
+            local=local,
+            scenario=plan.scenario,
+            api_key_file=api_key_file,
+            api=api,
+            local_max_conversations=local_max_conversations,
+        ) as backend:
             options = RunOptions(
                 observer=console,
                 speed=speed,

@@ -29,6 +29,13 @@ from ._tavus_options import tavus_options
     show_default=True,
     help="Scale pauses, gaps and cue waits (local replica only).",
 )
+@click.option(
+    "--local-max-conversations",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Live conversations the local Tavus API allows at once [default: 10, a Tavus account's limit].",
+)
 @click.option("--log", "log_path", type=click.Path(), help="Write a JSONL run log, flushed line by line (a suite: a folder).")
 @click.option("--interactive/--no-interactive", default=None, help="Cues wait for Enter (default: when stdin is a terminal).")
 @conversation_options
@@ -41,6 +48,7 @@ def play_command(
     local: bool,
     from_id: str | None,
     speed: float,
+    local_max_conversations: int | None,
     log_path: str | None,
     interactive: bool | None,
     api_key_file: str | None,
@@ -52,6 +60,8 @@ def play_command(
     use_local = local or not (os.environ.get("TAVUS_API_KEY") or api_key_file)
     if speed != 1.0 and not use_local:
         raise UsageError("--speed works on the local replica only (add --local)")
+    if local_max_conversations is not None and not use_local:
+        raise UsageError("--local-max-conversations works on the local replica only (add --local)")
 
     def play_one(file: str, log: str | None) -> ExitCode:
         plan = load_checked(file, parse_vars(var_pairs), strict=strict)
@@ -78,6 +88,7 @@ def play_command(
             start_index=start_index,
             interactive=sys.stdin.isatty() if interactive is None else interactive,
             conversation=conversation,
+            local_max_conversations=local_max_conversations,
         )
 
     return play_files(files, suite, log_path=log_path, from_id=from_id, play_one=play_one)

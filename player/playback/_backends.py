@@ -83,8 +83,14 @@ def local_backend(**options: Any) -> contextlib.AbstractContextManager[Backend]:
 
 
 def open_backend(
-    *, local: bool, scenario: "Scenario | None" = None, api_key_file: str | None = None, api: str | None = None
+    *,
+    local: bool,
+    scenario: "Scenario | None" = None,
+    api_key_file: str | None = None,
+    api: str | None = None,
+    local_max_conversations: int | None = None,  # None: the simulator's default (10)
 ) -> contextlib.AbstractContextManager[Backend]:
     if local:
-        return local_backend(api=api, scenario=scenario)
+        extra = {} if local_max_conversations is None else {"max_conversations": local_max_conversations}
+        return local_backend(api=api, scenario=scenario, **extra)
     return tavus_backend(api_key_file=api_key_file, api=api)

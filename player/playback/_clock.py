@@ -1,23 +1,111 @@
-"""Sleeping until an absolute deadline on the asyncio loop's clock, precisely.
+"""Sleeping until an absolute deadline on the asyncio loop's clock, precisely and without spinning.
 
 asyncio's epoll wait rounds its timeout up to whole milliseconds, so a plain sleep wakes up to
-1 ms late. We sleep until just before the deadline and yield to the loop for the rest: other
-tasks keep running, and steps start within a fraction of a millisecond.
+1 ms late. This module used to sleep until 1.5 ms before the deadline and yield to the loop
+(`sleep(0)`) for the rest; that spin cost ~1 ms of CPU per step and, with many playbacks in
+one process, every spinning task ran on every loop iteration: 100 playbacks kept a core busy and
+fell seconds behind (issue 13). Now one waker thread per process sleeps with the OS's sub-
+millisecond timer (a timed lock wait) until the earliest deadline of every waiting task, of
+every loop, and wakes that loop through call_soon_threadsafe. The loop itself keeps a timer at
+the deadline as a fallback (at most ~1 ms late), so a slow thread hand-off never makes a step
+later than the plain sleep would. Idle, the process uses no CPU between steps.
+
+The waker works for loops whose time() is time.monotonic() (asyncio's default and uvloop's
+clock agree on Linux and macOS); for any other clock the offset is measured at each call.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
+import threading
+import time
+import weakref
 
 __all__ = ["sleep_until", "SPIN"]
 
-SPIN = 0.0015  # seconds before the deadline where sleeping gives way to yielding
+SPIN = 0.0  # kept for compatibility: nothing spins any more (see the module docstring)
+_NEAR = 0.00002  # closer than this to the deadline: not worth a hand-off, yield instead
+# The thread wakes the loop this much early, and the task yields (sleep(0)) for the rest: a
+# thread-to-loop hand-off takes ~0.1-0.4 ms on a busy VM, which would otherwise all be lateness.
+_EARLY = 0.0003
+# With this many tasks sleeping on one loop, the loop is busy enough that its own timers are
+# checked often (the epoll round-up rarely applies), and a thread hand-off per deadline costs
+# more CPU than it saves: the loop's timer alone is used (measured at 100 playbacks, issue 13).
+_CROWD = 32
+_sleepers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, int] = weakref.WeakKeyDictionary()
+
+
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+class _Waker:
+    """One thread, a heap of (monotonic deadline, seq, loop, future); started on first use."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+        self._cond = threading.Condition(threading.Lock())
+        self._thread: threading.Thread | None = None
+
+    def add(self, when: float, loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> None:
+        with self._cond:
+            earliest = self._heap[0][0] if self._heap else None
+            heapq.heappush(self._heap, (when, next(self._seq), loop, future))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="echo-player-clock", daemon=True)
+                self._thread.start()
+            elif earliest is None or when < earliest:
+                self._cond.notify()  # only a new earliest deadline changes what the thread waits for
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._heap:
+                    self._cond.wait()
+                when = self._heap[0][0]
+                now = time.monotonic()
+                if when > now:
+                    # A timed lock wait (sem_clockwait) is as fine as nanosleep, and a new
+                    # earlier deadline interrupts it.
+                    self._cond.wait(when - now)
+                    continue
+                due = []
+                now = time.monotonic()
+                while self._heap and self._heap[0][0] <= now:
+                    due.append(heapq.heappop(self._heap))
+            for _, _, loop, future in due:
+                if future.done():
+                    continue  # woken by the loop's own timer, or cancelled
+                try:
+                    loop.call_soon_threadsafe(_wake, future)
+                except RuntimeError:
+                    pass  # that loop has closed
+
+
+_waker = _Waker()
 
 
 async def sleep_until(deadline: float) -> None:
+    """Return once loop.time() >= deadline (at once when it has passed)."""
     loop = asyncio.get_running_loop()
-    delay = deadline - loop.time() - SPIN
-    if delay > 0:
-        await asyncio.sleep(delay)
+    delay = deadline - loop.time()
+    if delay > _NEAR:
+        crowd = _sleepers.get(loop, 0)
+        _sleepers[loop] = crowd + 1
+        future: asyncio.Future[None] = loop.create_future()
+        fallback = loop.call_at(deadline, _wake, future)
+        if crowd < _CROWD:
+            _waker.add(time.monotonic() + delay - _EARLY, loop, future)
+        try:
+            await future
+        finally:
+            _sleepers[loop] -= 1
+            fallback.cancel()
+            future.cancel()  # the waker skips it, if it is still in its heap
+    # The last fraction of a millisecond (_EARLY): yield to the loop until the deadline.
     while loop.time() < deadline:
         await asyncio.sleep(0)

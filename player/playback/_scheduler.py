@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import protocol
-from ..errors import WaitTimeout
+from ..errors import AudioError, WaitTimeout
 from ..plan import Plan, PlannedStep, Timeline, speech_seconds
 from ..scenario import REPLICA_SILENT, SPEECH_EVENTS, Cue, Interrupt, Pause, Play, Say, Send, WaitFor, speech_matches
 from ..transport.base import REPLICA_JOINED, Microphone, RoomEvent, Transport
@@ -25,6 +26,7 @@ from ._clock import sleep_until
 from ._control_core import Jump
 from ._controller import Controller
 from ._events import EventPump
+from ._feed import Feed
 from ._runlog import RunLog
 from ._speech import SpeechTracker
 
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["Scheduler", "RunOptions", "StepRecord", "Observer", "CueWaiter"]
 
 _MIC_PIECE = 0.02  # seconds per microphone write: a 10 ms multiple, so write_frames never pads
+_FEED_SECONDS = 0.5  # audio decoded per batch, ahead of sending (see _stream_messages)
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,22 +272,39 @@ class Scheduler:
 
     # -- audio ------------------------------------------------------------------------------
 
+    # Chunks are made as they are needed (issue 13: memory flat in clip length): a Feed decodes
+    # and encodes them a batch (_FEED_SECONDS of audio) ahead, on a worker thread, well within
+    # `lead`; the clip is never held whole. A file that fails mid-read ends its stream with a notice.
+
     async def _stream_messages(self, step: Play, clip: "PreparedClip", start: float, inference_id: str) -> None:
         per_chunk = clip.chunk_samples / clip.sample_rate
-        last = len(clip.chunks) - 1
-        for k, chunk in enumerate(clip.chunks):
-            await sleep_until(max(start, start + k * per_chunk - step.lead))
-            self._send(protocol.echo_audio(self._cid, chunk, clip.sample_rate, inference_id, k == last))
+        last = clip.chunk_count - 1
+        feed = Feed(clip.chunks(), math.ceil(_FEED_SECONDS / per_chunk))
+        try:
+            for k in range(clip.chunk_count):
+                await sleep_until(max(start, start + k * per_chunk - step.lead))
+                chunk = await feed.next()
+                if chunk is None:
+                    break
+                self._send(protocol.echo_audio(self._cid, chunk, clip.sample_rate, inference_id, k == last))
+        except AudioError as exc:
+            self._notice(f"step {step.label}: {exc}")
+        finally:
+            feed.close()
 
     async def _stream_microphone(self, clip: "PreparedClip") -> None:
         assert self._mic is not None
-        pcm = clip.pcm
         piece = round(clip.sample_rate * _MIC_PIECE) * 2
-        for offset in range(0, len(pcm), piece):
-            # Each write blocks for its length in real time; a cancel lands between writes.
-            part = pcm[offset : offset + piece]
-            await self._mic.write(part)
-            self.bytes += len(part)  # what was sent, an interrupted clip's part too
+        feed = Feed(clip.pieces(piece), math.ceil(_FEED_SECONDS / _MIC_PIECE))
+        try:
+            while (pcm := await feed.next()) is not None:
+                # Each write blocks for its length in real time; a cancel lands between writes.
+                await self._mic.write(pcm)
+                self.bytes += len(pcm)  # what was sent, an interrupted clip's part too
+        except AudioError as exc:
+            self._notice(f"microphone: {exc}")
+        finally:
+            feed.close()
 
     def _interrupt(self) -> None:
         self._cancel_streams()

@@ -159,7 +159,7 @@ class StepBase:
 
     @property
     def action(self) -> str:
-        return type(self).__name__.lower().replace("waitfor", "wait_for")
+        return _action_of(type(self))  # read twice per step played: cached per class
 
     @property
     def label(self) -> str:
@@ -287,3 +287,14 @@ def speech_matches(step: WaitFor, speech: str) -> re.Match[str] | bool:
     if step.text is not None:
         return _folded(step.text) in _folded(speech)
     return True
+
+
+_ACTIONS: dict[str, str] = {}
+
+
+def _action_of(cls: type) -> str:
+    name = cls.__name__
+    action = _ACTIONS.get(name)
+    if action is None:
+        action = _ACTIONS[name] = name.lower().replace("waitfor", "wait_for")
+    return action

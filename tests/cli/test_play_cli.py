@@ -40,6 +40,7 @@ def test_usage_errors_exit_2_with_one_line(tmp_path: Path) -> None:
         ("--from", "nope"): "--from: no step with id 'nope'",
         ("--var", "not a pair"): "--var expects NAME=VALUE",
         ("--speed", "0"): "Invalid value for '--speed'",
+        ("--local-max-conversations", "0"): "Invalid value for '--local-max-conversations'",
     }
     for extra, message in cases.items():
         result = run_cli("play", str(path), *extra)
@@ -48,6 +49,8 @@ def test_usage_errors_exit_2_with_one_line(tmp_path: Path) -> None:
     keyed = run_cli("play", str(path), "--speed", "2", env={"TAVUS_API_KEY": "k-not-used"})
     assert keyed.returncode == 2 and "--speed works on the local replica only" in keyed.stderr
     assert "k-not-used" not in keyed.stderr
+    keyed = run_cli("play", str(path), "--local-max-conversations", "20", env={"TAVUS_API_KEY": "k-not-used"})
+    assert keyed.returncode == 2 and "--local-max-conversations works on the local replica only" in keyed.stderr
 
 
 def test_an_invalid_scenario_exits_1_before_anything_is_created(tmp_path: Path) -> None:

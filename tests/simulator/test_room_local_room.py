@@ -144,4 +144,23 @@ def test_microphone_audio_is_not_echoed_by_a_persona_without_microphone_input() 
     with local_room() as (registry, room):
         asyncio.run(main(registry))
         assert room.microphone_seconds == pytest.approx(0.2)
-        assert room.utterances == [] and room.emitted == []
+        assert room.utterances == [] and not room.emitted
+
+
+def test_the_room_counts_every_message_but_remembers_only_a_window() -> None:
+    # Memory flat in length: a 10-minute clip is 12000 audio messages.
+    async def main(registry: RoomRegistry) -> None:
+        transport = local_transport(registry)
+        await transport.join(LOCAL_URL_PREFIX + CID)
+        await transport.wait_for_replica(2.0)
+        for k in range(10):
+            transport.send(protocol.echo_text(CID, f"line {k}", f"t{k}", True))
+        await asyncio.sleep(0.3)
+        await transport.close()
+
+    settings = RoomSettings(join_delay=0.05, tts_latency=0.05, words_per_minute=6000, message_window=3)
+    with local_room(settings) as (registry, room):
+        asyncio.run(main(registry))
+        assert [m["properties"]["text"] for _, m in room.received] == ["line 7", "line 8", "line 9"]
+        assert room.received_count == 10 and room.unheard_count == 0
+        assert len(room.emitted) <= 3 <= room.emitted_count

@@ -165,7 +165,7 @@ def test_close_leaves_the_room_and_later_sends_are_dropped() -> None:
 
     with local_room() as (registry, room):
         asyncio.run(main(registry))
-        assert room.received == [] and room.wait_until(lambda r: r.ended, 2.0)  # last one left
+        assert not room.received and room.wait_until(lambda r: r.ended, 2.0)  # last one left
 
 
 def test_summarize_daily_error_makes_one_line() -> None:

@@ -1,8 +1,9 @@
 """The simulated replica: hears app messages and microphone audio, speaks in real time.
 
-It runs on its own thread with a real clock (time.monotonic), so its events reach clients from
-a thread other than theirs, as daily-core's do. All its state is touched by that thread only;
-other threads hand it work through an inbox. Playback is modelled as a buffer of seconds: audio
+It runs on a thread of its own with a real clock (time.monotonic), so its events reach clients
+from a thread other than theirs, as daily-core's do: a ReplicaRunner's thread, which the rooms
+of one registry share (a thread per replica did not scale, issue 13). All its state is touched
+by that thread only; other threads hand it work through the runner's inbox. Playback is modelled as a buffer of seconds: audio
 is playable when it arrives (text after the TTS latency), plays at 1x, and when the buffer runs
 dry before `done` the replica stalls and counts an underrun. Its events (player.simulator.
 replica._events) follow the 2026 event pages: the utterance as a turn starts, a text echo's words
@@ -12,8 +13,6 @@ streamed as they are spoken, role-agnostic events beside the replica's.
 from __future__ import annotations
 
 import itertools
-import queue
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from ...errors import ProtocolViolation
 from ...plan import speech_seconds
 from ._events import EventStream
 from ._protocol_check import Echo, Interrupt, Nonstandard, ProtocolChecker, Sensitivity
+from ._runner import ReplicaRunner
 from ._voice_activity import VoiceActivity
 
 if TYPE_CHECKING:
@@ -96,13 +96,20 @@ class Utterance:
 class Replica:
     """Speaks what the room hears. Inputs are thread-safe; everything else is its thread's."""
 
-    def __init__(self, *, conversation_id: str, settings: "RoomSettings", checker: ProtocolChecker, sink: ReplicaSink) -> None:
+    def __init__(
+        self,
+        *,
+        conversation_id: str,
+        settings: "RoomSettings",
+        checker: ProtocolChecker,
+        sink: ReplicaSink,
+        runner: ReplicaRunner | None = None,
+    ) -> None:
         self.conversation_id = conversation_id
         self.settings = settings
         self.checker = checker
         self.utterances: list[Utterance] = []
         self._sink = sink
-        self._inbox: "queue.SimpleQueue[tuple[Any, ...]]" = queue.SimpleQueue()
         self._current: Utterance | None = None
         self._interrupted: dict[str, Utterance] = {}
         self._join_at: float | None = None
@@ -111,40 +118,23 @@ class Replica:
         self._voice = VoiceActivity(settings.voice_threshold, settings.mic_silence)
         self._events = EventStream(conversation_id, sink.replica_event)
         self._per_word = 60.0 / settings.words_per_minute if settings.words_per_minute > 0 else 0.0
-        self._thread = threading.Thread(target=self._run, name=f"replica-{conversation_id}", daemon=True)
-        self._thread.start()
+        self._runner = runner or ReplicaRunner(conversation_id)
+        self._runner.add(self)
 
     # -- inputs (any thread) ---------------------------------------------------------------
     def participant_joined(self) -> None:
-        self._inbox.put(("joined", time.monotonic()))
+        self._runner.put(self, ("joined", time.monotonic()))
 
     def hear_message(self, message: Any, reply: Reply) -> None:
-        self._inbox.put(("message", time.monotonic(), message, reply))
+        self._runner.put(self, ("message", time.monotonic(), message, reply))
 
     def hear_microphone(self, pcm: bytes, sample_rate: int, channels: int, start: float) -> None:
-        self._inbox.put(("mic", start, pcm, sample_rate, channels))
+        self._runner.put(self, ("mic", start, pcm, sample_rate, channels))
 
     def stop(self, timeout: float = 2.0) -> None:
-        self._inbox.put(("stop", time.monotonic()))
-        if threading.current_thread() is not self._thread:
-            self._thread.join(timeout)
+        self._runner.stop(self, timeout)
 
-    # -- the thread ------------------------------------------------------------------------
-    def _run(self) -> None:
-        while True:
-            deadline = self._next_deadline()
-            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
-            try:
-                item = self._inbox.get(timeout=wait)
-            except queue.Empty:
-                item = None
-            if item is not None and item[0] == "stop":
-                self._interrupt(item[1])  # the conversation ended mid-sentence
-                return
-            if item is not None:
-                self._handle(item)
-            self._advance(time.monotonic())
-
+    # -- the runner's thread: _handle an input, _advance the clock, _next_deadline ----------
     def _handle(self, item: tuple[Any, ...]) -> None:
         kind, t = item[0], item[1]
         if kind == "joined":

@@ -3,7 +3,8 @@
 The room is what a Daily room is to its clients: it admits participants, tells each about the
 others, and broadcasts app messages. The simulated replica (player.local.replica) joins it
 `join_delay` seconds after the first client, and leaves when the conversation ends. Messages
-sent while the replica is absent are lost, as on Daily: nothing is stored or replayed.
+sent while the replica is absent are lost, as on Daily: nothing is stored or replayed. The room
+counts every message but remembers only the last `message_window`, so memory is flat in length.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ._protocol_check import Nonstandard, ProtocolChecker
 from ._replica import Replica, Utterance
+from ._runner import ReplicaRunner
 
 __all__ = ["LocalRoom", "RoomSettings", "RoomClient"]
 
@@ -32,6 +35,7 @@ class RoomSettings:
     done_timeout: float = 1.0  # an utterance silent this long without `done: true` ends
     mic_silence: float = 0.3  # microphone echo: stopped_speaking after this much silence
     voice_threshold: int = 100  # microphone echo: a 10 ms frame with a larger peak is voice
+    message_window: int = 100  # messages the room remembers (each list); counts cover them all
 
 
 class RoomClient(Protocol):
@@ -56,6 +60,7 @@ class LocalRoom:
         meeting_token: str | None = None,
         max_participants: int | None = None,
         audio_only: bool = False,
+        runner: ReplicaRunner | None = None,
     ) -> None:
         self.conversation_id = conversation_id
         self.url = url
@@ -66,9 +71,14 @@ class LocalRoom:
         self.max_participants = max_participants
         self.audio_only = audio_only
         self.replica_id = str(uuid.uuid4())
-        self.received: list[tuple[float, Mapping[str, Any]]] = []  # every app message, heard or not
-        self.unheard: list[tuple[float, Mapping[str, Any]]] = []  # sent while the replica was away
-        self.emitted: list[tuple[float, Mapping[str, Any]]] = []  # the replica's events
+        # The last `message_window` of each, for tests and inspection, and counts of all: a long
+        # clip sends tens of thousands of audio messages, and keeping every one grew memory by
+        # 0.09 MB/s of playback (issue 13).
+        window = settings.message_window
+        self.received: deque[tuple[float, Mapping[str, Any]]] = deque(maxlen=window)  # app messages, heard or not
+        self.unheard: deque[tuple[float, Mapping[str, Any]]] = deque(maxlen=window)  # sent while the replica was away
+        self.emitted: deque[tuple[float, Mapping[str, Any]]] = deque(maxlen=window)  # the replica's events
+        self.received_count = self.unheard_count = self.emitted_count = 0
         self.violations: list[str] = []
         self.notes: list[tuple[float, Nonstandard]] = []  # accepted, off the documented schema
         self.microphone_seconds = 0.0  # custom-track audio received
@@ -84,7 +94,7 @@ class LocalRoom:
             echo_mode=self.persona.get("pipeline_mode") == "echo",
             microphone=self.microphone_input,
         )
-        self.replica = Replica(conversation_id=conversation_id, settings=settings, checker=checker, sink=self)
+        self.replica = Replica(conversation_id=conversation_id, settings=settings, checker=checker, sink=self, runner=runner)
 
     # -- what the room is -------------------------------------------------------------------
     @property
@@ -175,9 +185,11 @@ class LocalRoom:
         now = time.monotonic()
         with self._cond:
             self.received.append((now, message))
+            self.received_count += 1
             heard = self.replica_present and to in (None, self.replica_id)
             if not heard:
                 self.unheard.append((now, message))
+                self.unheard_count += 1
             for other in self._clients.values():
                 if other is not sender and to in (None, other.participant_id):
                     other.deliver("on_app_message", message, sender.participant_id)
@@ -229,6 +241,7 @@ class LocalRoom:
     def replica_event(self, message: dict[str, Any]) -> None:
         with self._cond:
             self.emitted.append((time.monotonic(), message))
+            self.emitted_count += 1
             for client in self._clients.values():
                 client.deliver("on_app_message", message, self.replica_id)
             self._cond.notify_all()

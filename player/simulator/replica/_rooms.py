@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._room import LocalRoom, RoomSettings
+from ._runner import ReplicaRunner
 
 __all__ = ["RoomRegistry", "LOCAL_URL_PREFIX", "is_local_url"]
 
@@ -34,6 +35,7 @@ class RoomRegistry:
         self.on_ended = on_ended
         self._rooms: dict[str, LocalRoom] = {}
         self._lock = threading.Lock()
+        self._runner = ReplicaRunner()  # one thread for every replica of these rooms
 
     def open_room(
         self,
@@ -62,6 +64,7 @@ class RoomRegistry:
                 meeting_token=meeting_token,
                 max_participants=max_participants,
                 audio_only=audio_only,
+                runner=self._runner,
             )
         return url
 
