@@ -107,9 +107,10 @@ def _pack(parts: list[str], width: int) -> list[str]:
 
 
 def render_status(
-    status: Mapping[str, Any], width: int, *, style: Style, prompt: str | None = None, height: int | None = None
+    status: Mapping[str, Any], width: int, *, style: Style, prompt: str | None = None, height: int | None = None, keys: bool = True
 ) -> list[str]:
-    """The status area's lines for `status` (Controller.status()), each under `width` cells."""
+    """The status area's lines for `status` (Controller.status()), each under `width` cells;
+    the keys' one-line help last when they work (`keys`), or the jump `prompt` instead."""
     width = max(20, width - 1)  # never the last column: no wrap by the terminal
     state = str(status.get("state"))
     label = _STATE.get(state, state)
@@ -135,7 +136,7 @@ def render_status(
         body.append(style(clip("next  " + _describe(upcoming), width), "2"))
     note = current.get("note") if current else None
     notes = wrap(f"✎ {note}", width, indent="  ") if note else []
-    footer = [clip(prompt, width)] if prompt is not None else [style(clip(HELP_LINE, width), "2")]
+    footer = [clip(prompt, width)] if prompt is not None else [style(clip(HELP_LINE, width), "2")] if keys else []
     if height is not None:  # a short terminal: the note and the keys first, then what fits
         room = max(0, height - 1 - len(lines) - len(notes) - len(footer))
         body = body[:room]

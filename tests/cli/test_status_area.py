@@ -7,6 +7,7 @@ import asyncio
 import io
 import os
 import pty
+import select
 import termios
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,10 @@ def test_flush_discards_type_ahead() -> None:
         reader.start()
         try:
             os.write(master, b"]]]")
-            await asyncio.sleep(0)  # (not long enough for the bytes to be read)
+            assert select.select([slave], [], [], 2)[0]  # typed, not read yet (the loop is not running)
+            # One loop pass: the reader is found readable, but the flush (a cue starting) runs
+            # first, as it can in a real run; the read that follows must not block the loop.
+            await asyncio.sleep(0)
             reader.flush()
             await asyncio.sleep(0.2)
             assert got == []
@@ -125,7 +129,7 @@ def test_flush_discards_type_ahead() -> None:
     try:
         before = termios.tcgetattr(slave)
         asyncio.run(main())
-        assert termios.tcgetattr(slave) == before
+        assert termios.tcgetattr(slave) == before and os.get_blocking(slave)
     finally:
         os.close(master)
         os.close(slave)
