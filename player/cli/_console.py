@@ -39,6 +39,7 @@ class Console:
         self._running: tuple[StepRecord, PlannedStep] | None = None  # printed once it is done
         self._ticker: asyncio.Task[None] | None = None
         self._closed = False  # the run is over: plain lines from here on
+        self.keys = False  # whether keys steer the run (their help line is shown then)
         self._drawn: list[str] = []
 
     def attach(self, controller: "Controller") -> None:
@@ -102,7 +103,7 @@ class Console:
         if not self.live or self._closed or self.controller is None or self.controller.state == "starting":
             return
         width, height = self._size()
-        lines = render_status(self.controller.status(), width, style=self.style, prompt=self._prompt, height=height)
+        lines = render_status(self.controller.status(), width, style=self.style, prompt=self._prompt, height=height, keys=self.keys)
         if self._area and lines == self._drawn:
             return  # unchanged: nothing to write
         self._clear_area()

@@ -150,6 +150,7 @@ def _start_keys(controller: Controller, console: Console) -> "KeyInput":
 
     controller.add_listener(on_feed)
     reader.start()
+    console.keys = True
     return reader
 
 

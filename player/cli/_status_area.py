@@ -95,27 +95,38 @@ def _describe(step: Mapping[str, Any]) -> str:
     return f"{label}{step['action']}: {step['text']}" if step.get("text") else f"{label}{step['action']}"
 
 
+def _pack(parts: list[str], width: int) -> list[str]:
+    """Parts joined on as few lines as fit (a narrow terminal gets two)."""
+    lines = [parts[0]]
+    for part in parts[1:]:
+        if cells(lines[-1]) + 3 + cells(part) <= width:
+            lines[-1] += "   " + part
+        else:
+            lines.append(part)
+    return [clip(line, width) for line in lines]
+
+
 def render_status(
-    status: Mapping[str, Any], width: int, *, style: Style, prompt: str | None = None, height: int | None = None
+    status: Mapping[str, Any], width: int, *, style: Style, prompt: str | None = None, height: int | None = None, keys: bool = True
 ) -> list[str]:
-    """The status area's lines for `status` (Controller.status()), each under `width` cells."""
+    """The status area's lines for `status` (Controller.status()), each under `width` cells;
+    the keys' one-line help last when they work (`keys`), or the jump `prompt` instead."""
     width = max(20, width - 1)  # never the last column: no wrap by the terminal
     state = str(status.get("state"))
     label = _STATE.get(state, state)
     head = [label]
     if status.get("step") is not None:
         head.append(f"step {status['step']}/{status['steps']}")
-    head.append(f"{clock(status.get('elapsed'))} of ~{clock(status.get('estimated_total'))}, {clock(status.get('remaining'))} left")
     if state == "waiting_cue" and status.get("countdown") is None:
         head.append("press ] or Enter")
     elif status.get("countdown") is not None:
         head.append(f"{status['countdown_to']}: in {clock(status['countdown'])}")
+    head.append(f"{clock(status.get('elapsed'))} of ~{clock(status.get('estimated_total'))}, {clock(status.get('remaining'))} left")
     if status.get("paused_for"):
         head.append(f"paused {clock(status['paused_for'])}")
-    first = clip("   ".join(head), width)
-    if first.startswith(label):  # the state stands out (reverse video when it holds)
-        first = style(label, "1;7" if state in ("paused", "waiting_cue") else "1") + first[len(label) :]
-    lines = [first]
+    lines = _pack(head, width)
+    if lines[0].startswith(label):  # the state stands out (reverse video when it holds)
+        lines[0] = style(label, "1;7" if state in ("paused", "waiting_cue") else "1") + lines[0][len(label) :]
     current, upcoming = status.get("current"), status.get("next")
     body: list[str] = []
     if current:
@@ -125,7 +136,7 @@ def render_status(
         body.append(style(clip("next  " + _describe(upcoming), width), "2"))
     note = current.get("note") if current else None
     notes = wrap(f"✎ {note}", width, indent="  ") if note else []
-    footer = [clip(prompt, width)] if prompt is not None else [style(clip(HELP_LINE, width), "2")]
+    footer = [clip(prompt, width)] if prompt is not None else [style(clip(HELP_LINE, width), "2")] if keys else []
     if height is not None:  # a short terminal: the note and the keys first, then what fits
         room = max(0, height - 1 - len(lines) - len(notes) - len(footer))
         body = body[:room]

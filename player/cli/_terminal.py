@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import os
+import select
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ class KeyInput:
         self.tty = os.isatty(fd)
 
     def start(self) -> None:
+        atexit.register(self.restore)
         if self.tty:
             import termios
 
@@ -34,12 +36,16 @@ class KeyInput:
             mode = termios.tcgetattr(self.fd)
             mode[3] &= ~(termios.ICANON | termios.ECHO | termios.ECHONL)  # lflag; ISIG stays
             mode[6][termios.VMIN], mode[6][termios.VTIME] = 1, 0
-            atexit.register(self.restore)
             termios.tcsetattr(self.fd, termios.TCSANOW, mode)
         self._loop = asyncio.get_running_loop()
         self._loop.add_reader(self.fd, self._readable)
 
     def _readable(self) -> None:
+        # Input flushed (a cue started) after the loop found it readable would leave this read
+        # blocking the loop; look again first. (The fd stays blocking: stdin often shares its
+        # file description with stdout, which must not become non-blocking.)
+        if not select.select([self.fd], [], [], 0)[0]:
+            return
         try:
             data = os.read(self.fd, 1024)
         except OSError:
@@ -75,4 +81,4 @@ class KeyInput:
                 termios.tcsetattr(self.fd, termios.TCSADRAIN, saved)
             except (OSError, termios.error):
                 pass  # the terminal has gone (hung up): nothing to restore
-            atexit.unregister(self.restore)
+        atexit.unregister(self.restore)

@@ -42,6 +42,7 @@ class Controller(RunControl):
         self._refuse_if_ended()
         if self.paused_since is not None or self._pause_requested:
             raise ControlRefused("already paused")
+        self._pause_at_boundary = False  # pausing now supersedes a pending `step`
         if self._sched is None:
             self._pause_requested = True
             self._changed()
@@ -50,12 +51,14 @@ class Controller(RunControl):
 
     def resume(self) -> None:
         self._refuse_if_ended()
+        if self.paused_since is None and not self._pause_requested:
+            raise ControlRefused("not paused")
+        self._one_step = self._pause_at_boundary = False  # `step` sets them again after this
         if self._pause_requested:
             self._pause_requested = False
             self._changed()
             return
-        if self.paused_since is None:
-            raise ControlRefused("not paused")
+        assert self.paused_since is not None
         now = self._now()
         paused_for = now - self.paused_since
         self._last_pause = (self.paused_since, now)

@@ -241,3 +241,42 @@ def test_play_refuses_bad_input_with_clear_errors(tmp_path: Path) -> None:
     bad = write_scenario(tmp_path, "steps: []\n", name="bad.scenario.yaml")
     with pytest.raises(player.ScenarioError):
         player.play(bad, local=True)
+
+
+def test_speech_that_ends_while_paused_counts_as_ending_when_the_pause_began(tmp_path: Path) -> None:
+    # 10 words at 600 wpm: about 1 s of speech; paused 0.2 s in, for about 1.5 s.
+    path = write_scenario(
+        tmp_path, "steps:\n  - say: " + " ".join(["word"] * 10) + "\n    id: s\n  - say: next\n    id: n\n    wait: none\n"
+    )
+
+    async def drive(c: player.Controller, feed: "asyncio.Queue[dict[str, Any]]") -> None:
+        await _until_step(feed, "s")
+        await asyncio.sleep(0.2)
+        c.pause()
+        await asyncio.sleep(1.5)
+        c.resume()
+
+    outcome, log = _run(path, tmp_path, drive)
+    assert isinstance(outcome, player.Outcome), outcome
+    resume = next(r for r in log if r["kind"] == "resume")
+    stopped = next(r for r in log if r["kind"] == "event" and r["event_type"] == "conversation.replica.stopped_speaking")
+    pause = next(r for r in log if r["kind"] == "pause")
+    assert pause["t"] < stopped["t"] < resume["t"]  # the speech ended during the pause
+    # The clock stood still from the pause on, so the next step is due when it resumed.
+    assert _steps(log)["n"]["due"] == pytest.approx(resume["t"], abs=0.05)
+
+
+def test_a_jump_while_paused_continues_from_there_after_resume(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, "steps:\n  - pause: 0.3s\n    id: one\n  - pause: 0.3s\n    id: two\n  - pause: 0.3s\n    id: three\n")
+
+    async def drive(c: player.Controller, feed: "asyncio.Queue[dict[str, Any]]") -> None:
+        await _until_step(feed, "one")
+        c.pause()
+        c.jump("three")
+        assert c.status()["next"]["id"] == "three"
+        await asyncio.sleep(0.5)
+        c.resume()
+
+    outcome, log = _run(path, tmp_path, drive)
+    assert isinstance(outcome, player.Outcome), outcome
+    assert [r["id"] for r in log if r["kind"] == "step"] == ["one", "three"]
