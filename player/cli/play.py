@@ -9,7 +9,7 @@ import click
 
 from ..errors import UsageError
 from ..exitcodes import ExitCode
-from ._common import no_such_step, parse_vars, strict_option, var_option
+from ._common import parse_vars, strict_option, var_option
 from ._conversation_options import conversation_options
 from ._scenario import load_checked
 from ._suite import SuiteOptions, from_option, play_files, suite_options, with_thresholds
@@ -67,12 +67,7 @@ def play_command(
         plan = load_checked(file, parse_vars(var_pairs), strict=strict)
         if plan is None:
             return ExitCode.INVALID
-        start_index = 0
-        if from_id is not None:
-            index = plan.index_of(from_id)
-            if index is None:
-                raise no_such_step("--from", from_id, [p.step.id for p in plan.steps], file)
-            start_index = index
+        start_index = plan.start_index(from_id)
         if use_local and not local:
             click.echo("No TAVUS_API_KEY set: playing on the built-in local replica (nothing is billed).", err=True)
 

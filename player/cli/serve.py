@@ -96,12 +96,7 @@ def serve_command(
     plan = load_checked(file, parse_vars(var_pairs))
     if plan is None:
         return ExitCode.INVALID
-    start_index = 0
-    if from_id is not None:
-        index = plan.index_of(from_id)
-        if index is None:
-            raise UsageError(f"--from: no step with id '{from_id}' in {file}")
-        start_index = index
+    start_index = plan.start_index(from_id)
     return _serving.serve_scenario(
         config,
         plan,

@@ -11,11 +11,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import protocol
-from ..scenario import REPLICA_SILENT, Cue, Diagnostic, Interrupt, Pause, Play, Say, Scenario, Send, Step, WaitFor, speech_matches
+from ..errors import UsageError
+from ..scenario import (
+    REPLICA_SILENT,
+    Cue,
+    Diagnostic,
+    Interrupt,
+    Pause,
+    Play,
+    Say,
+    Scenario,
+    Send,
+    Step,
+    WaitFor,
+    did_you_mean,
+    speech_matches,
+)
 from ._estimate import speech_seconds
 from ._timing import Timeline
 
 __all__ = ["PlannedStep", "Plan", "build_plan"]
+
+
+_LISTED_IDS = 20  # ids an unknown --from lists at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +67,23 @@ class Plan:
             if planned.step.id == step_id:
                 return i
         return None
+
+    def start_index(self, step_id: str | None, *, option: str = "--from") -> int:
+        """Where a run that starts at `step_id` starts (0 for None): what `--from`, `serve --from`
+        and aplay's `from_step` share. An unknown id is a UsageError naming the closest id and
+        the ids there are (the first few)."""
+        if step_id is None:
+            return 0
+        found = self.index_of(step_id)
+        if found is not None:
+            return found
+        known = list(dict.fromkeys(p.step.id for p in self.steps if p.step.id is not None))
+        message = f"{option}: no step with id '{step_id}' in {self.scenario.path}"
+        if not known:
+            raise UsageError(f"{message}; no step has an id (add `id:` to the step to start at)")
+        close = did_you_mean(step_id, known)
+        more = f" and {len(known) - _LISTED_IDS} more" if len(known) > _LISTED_IDS else ""
+        raise UsageError(f"{message} ({close + ' ' if close else ''}ids: {', '.join(known[:_LISTED_IDS])}{more})")
 
 
 def _play_traffic(step: Play, seconds: float, microphone: bool) -> tuple[int, int]:

@@ -73,12 +73,7 @@ async def aplay(
     if result.plan is None:
         raise ScenarioError([d for d in result.diagnostics if d.severity == "error"] or list(result.diagnostics))
     plan = result.plan
-    start_index = 0
-    if from_step is not None:
-        found = plan.index_of(from_step)
-        if found is None:
-            raise UsageError(f"from_step: no step with id '{from_step}' in {path}")
-        start_index = found
+    start_index = plan.start_index(from_step, option="from_step")
     use_local = local if local is not None else not (os.environ.get("TAVUS_API_KEY") or api_key_file)
     if speed <= 0:
         raise UsageError("speed must be positive")
