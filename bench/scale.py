@@ -84,7 +84,7 @@ async def _play_many(plan: Any, n: int) -> list[Outcome]:
         if _api() == "session":
             runs = [Session(plan, backend, log=RunLog(None)).run() for _ in range(n)]
         else:
-            runs = [player.aplay(plan.scenario.path, backend=backend) for _ in range(n)]
+            runs = [player.aplay(plan, backend=backend) for _ in range(n)]  # validated once (_plan)
         return list(await asyncio.gather(*runs))
 
 

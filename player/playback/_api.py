@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Interrupted, ScenarioError, UsageError
-from ..plan import check_file
+from ..plan import Plan, check_file
 from ._backends import Backend, open_backend
 from ._control_core import Listener
 from ._controller import Controller
@@ -49,7 +49,7 @@ def _listener(observer: Any) -> Listener:
 
 
 async def aplay(
-    path: str | Path,
+    path: str | Path | Plan,
     *,
     local: bool | None = None,
     vars: Mapping[str, str] | None = None,
@@ -64,6 +64,9 @@ async def aplay(
 ) -> Outcome:
     """Validate and play `path`; returns the Outcome once the conversation is cleaned up.
 
+    `path` may also be a Plan (`player.check_file(path).plan`): a file played many times at once
+    is then validated once, not once per call (whose CPU would delay the playbacks running).
+
     `local`: the built-in local replica (default: when no TAVUS_API_KEY / api_key_file);
     `vars`: as --var; `log`: a JSONL run log path (or a RunLog); `from_step`: a step id, as
     --from; `speed`: as --speed (local only); `observer`: a callable given every feed item, or
@@ -74,15 +77,20 @@ async def aplay(
     unset, and the scenario's room settings do not apply: the backend's do). Raises ScenarioError (invalid file), UsageError (bad option), Interrupted
     (`controller.quit()`; `.outcome` holds what was done) or the run's own error.
     """
-    result = check_file(path, vars=vars)
-    if result.plan is None:
-        raise ScenarioError([d for d in result.diagnostics if d.severity == "error"] or list(result.diagnostics))
-    plan = result.plan
+    if isinstance(path, Plan):
+        if vars is not None:
+            raise UsageError("vars: give them to check_file when passing a Plan")
+        plan = path
+    else:
+        result = check_file(path, vars=vars)
+        if result.plan is None:
+            raise ScenarioError([d for d in result.diagnostics if d.severity == "error"] or list(result.diagnostics))
+        plan = result.plan
     start_index = 0
     if from_step is not None:
         found = plan.index_of(from_step)
         if found is None:
-            raise UsageError(f"from_step: no step with id '{from_step}' in {path}")
+            raise UsageError(f"from_step: no step with id '{from_step}' in {plan.scenario.path}")
         start_index = found
     if backend is not None:
         if local is not None or api_key_file is not None or api is not None:
@@ -134,6 +142,6 @@ def _cancelling() -> bool:
     return bool(task is not None and sys.version_info >= (3, 11) and task.cancelling())
 
 
-def play(path: str | Path, **options: Any) -> Outcome:
+def play(path: str | Path | Plan, **options: Any) -> Outcome:
     """aplay() on a new event loop (from inside a running loop, await aplay instead)."""
     return asyncio.run(aplay(path, **options))
