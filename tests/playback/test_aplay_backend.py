@@ -62,3 +62,18 @@ def test_backend_refuses_options_it_decides(tmp_path: Path, option: dict[str, ob
                 await player.aplay(path, backend=backend, **option)  # type: ignore[arg-type]
 
     asyncio.run(main())
+
+
+def test_aplay_takes_a_checked_plan_and_refuses_vars_with_it(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, BODY)
+    plan = player.check_file(path).plan
+    assert plan is not None
+
+    async def main() -> player.Outcome:
+        with player.local_backend(room_settings=FAST_ROOM) as backend:
+            with pytest.raises(player.UsageError, match="vars"):
+                await player.aplay(plan, backend=backend, vars={"X": "1"})
+            return await player.aplay(plan, backend=backend)
+
+    outcome = asyncio.run(asyncio.wait_for(main(), 60))
+    assert len(outcome.records) == 3 and outcome.conversation_ended
