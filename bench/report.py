@@ -80,8 +80,8 @@ def timing(scale: ModuleType) -> None:
     row("1 playback, idle: CPU of the 600-step run", one["cpu_s"], "s", 0.70)  # 0.70 s: main before issue 13
     row("1 playback, idle: drift (last step)", abs(one["lateness"].last) * 1e3, "ms", 1.0)
     both(1, "1 playback, 2 busy loops", 5.0, busy=2)
-    both(10, "10 playbacks in one process", 1.0)
-    hundred = both(100, "100 playbacks in one process", 5.0)
+    both(10, "10 playbacks, player.aplay on one backend", 1.0)
+    hundred = both(100, "100 playbacks, player.aplay on one backend", 5.0)
     row("100 playbacks: CPU of the run", hundred["cpu_s"], "s", 8.7)  # 8.7 s: main before issue 13
     gc_tuned(100, 5.0)
 

@@ -6,8 +6,10 @@ over every step of every playback, CPU seconds and wall seconds.
 
     .venv/bin/python bench/scale.py [N ...] [--busy K]
 
-The playbacks are driven through the Session on one shared local backend (as bench/timing.py
-does); BENCH_API=aplay switches to the public API `player.aplay` where it exists (_play_many).
+The playbacks go through the public API: `player.aplay(path, backend=b)` on one shared
+`player.local_backend()` (one fake API, one replica thread, one daily-core thread for all of them).
+BENCH_API=session drives the Session directly on the same backend instead (as bench/timing.py
+does), to see what the API layer (validation per call, controller, feed) costs.
 
 The end-of-run wait for utterances the replica never started (a `say` superseded before its TTS
 latency passed) costs 3 s each; so that the bench measures dispatch and not that wait, the local
@@ -63,7 +65,7 @@ def scenario_text(steps: int = STEPS) -> str:
 
 
 def _plan(folder: Path) -> Any:
-    path = folder / "scale.scenario.yaml"  # kept until the run: BENCH_API=aplay reads the file
+    path = folder / "scale.scenario.yaml"  # kept until the run: aplay reads the file
     path.write_text(scenario_text(), encoding="utf-8")
     scenario, diagnostics = validate_file(path)
     if scenario is None:
@@ -71,22 +73,19 @@ def _plan(folder: Path) -> Any:
     return build_plan(scenario)
 
 
-def _aplay() -> Any:
-    import player
-
-    return getattr(player, "aplay", None) if "aplay" in getattr(player, "__all__", ()) else None
+def _api() -> str:
+    return "session" if os.environ.get("BENCH_API") == "session" else "aplay"
 
 
 async def _play_many(plan: Any, n: int) -> list[Outcome]:
-    # Switch point: BENCH_API=aplay plays through the public API (player.aplay, branch i9) once
-    # it exists. aplay opens a local backend per call (so no shared replica thread, and the
-    # default replica's 3 s end-of-run wait per superseded `say` until branch i8a's fix); by
-    # default the Session is driven on one shared backend, as bench/timing.py does.
-    aplay = _aplay() if os.environ.get("BENCH_API") == "aplay" else None
-    if aplay is not None:
-        return list(await asyncio.gather(*(aplay(plan.scenario.path, local=True) for _ in range(n))))
+    import player
+
     with local_backend(room_settings=ROOM, max_conversations=max(n, 1)) as backend:
-        return list(await asyncio.gather(*(Session(plan, backend, log=RunLog(None)).run() for _ in range(n))))
+        if _api() == "session":
+            runs = [Session(plan, backend, log=RunLog(None)).run() for _ in range(n)]
+        else:
+            runs = [player.aplay(plan, backend=backend) for _ in range(n)]  # validated once (_plan)
+        return list(await asyncio.gather(*runs))
 
 
 def play_many(n: int) -> dict[str, Any]:
@@ -162,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.gc_tuned:
         gc.set_threshold(*GC_THRESHOLDS)
-    api = "player.aplay" if _aplay() and os.environ.get("BENCH_API") == "aplay" else "Session on one backend"
+    api = "player.aplay on one backend" if _api() == "aplay" else "Session on one backend"
     print(f"pid {os.getpid()}, through {api}, busy loops {args.busy}")
     with busy_loops(args.busy):
         for n in args.n:

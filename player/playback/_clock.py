@@ -89,14 +89,15 @@ class _Waker:
 _waker = _Waker()
 
 
-async def sleep_until(deadline: float) -> None:
-    """Return once loop.time() >= deadline (at once when it has passed)."""
+async def sleep_until(deadline: float, wake: asyncio.Future[None] | None = None) -> None:
+    """Return once loop.time() >= deadline (at once when it has passed), or once `wake` (the
+    caller's future, e.g. resolved by a pause or skip) is resolved by someone else first."""
     loop = asyncio.get_running_loop()
     delay = deadline - loop.time()
     if delay > _NEAR:
         crowd = _sleepers.get(loop, 0)
         _sleepers[loop] = crowd + 1
-        future: asyncio.Future[None] = loop.create_future()
+        future: asyncio.Future[None] = wake if wake is not None else loop.create_future()
         fallback = loop.call_at(deadline, _wake, future)
         if crowd < _CROWD:
             _waker.add(time.monotonic() + delay - _EARLY, loop, future)
@@ -105,7 +106,9 @@ async def sleep_until(deadline: float) -> None:
         finally:
             _sleepers[loop] -= 1
             fallback.cancel()
-            future.cancel()  # the waker skips it, if it is still in its heap
+            future.cancel()  # the waker skips it, if it is still in its heap (no-op once done)
+        if wake is not None and loop.time() < deadline - 2 * _EARLY:
+            return  # woken well before the clock would have: by the caller's operation
     # The last fraction of a millisecond (_EARLY): yield to the loop until the deadline.
     while loop.time() < deadline:
         await asyncio.sleep(0)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import ControlRefused
-from ._clock import SPIN
+from ._clock import SPIN, sleep_until
 from ._control_status import step_info
 
 if TYPE_CHECKING:
@@ -163,7 +163,8 @@ class RunControl:
         self.current, self.current_due = index, record.due
         self.current_actual = self.scenario_time(actual)
         assert self.plan is not None
-        self._emit({"kind": "step", **step_info(self.plan.steps[index]), "due": record.due, "actual": record.actual})
+        if self._queues or self._listeners:  # the item is built for someone (a hot path at scale)
+            self._emit({"kind": "step", **step_info(self.plan.steps[index]), "due": record.due, "actual": record.actual})
 
     async def hold(self, kind: str, work: Awaitable[T]) -> tuple[bool, T | None]:
         """Wait for `work` unless next/skip/jump releases it first: (True, result) or
@@ -249,18 +250,14 @@ class RunControl:
         await self._new_wake()
 
     async def _sleep(self, delay: float) -> None:
-        """Until `delay` from now or an operation, whichever first; the last SPIN is yielded in
-        small steps, as player.playback.sleep_until does, to start on time."""
+        """Until `delay` from now or an operation, whichever first, on the precise clock."""
         if delay <= SPIN:
             await asyncio.sleep(0)
             return
         assert self._loop is not None
-        wake = self._new_wake()
-        handle = self._loop.call_later(delay - SPIN, _resolve, wake)
-        try:
-            await wake
-        finally:
-            handle.cancel()
+        # The precise clock (the waker thread), not a plain timer: asyncio's epoll rounds its
+        # timeout up to whole milliseconds, which made every step ~1 ms late (merge of issue 9).
+        await sleep_until(self._loop.time() + delay, self._new_wake())
 
     def _now(self) -> float:
         return (self._loop or asyncio.get_running_loop()).time()

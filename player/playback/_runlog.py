@@ -23,6 +23,11 @@ class RunLog:
             raise UsageError(f"--log {path}: cannot write it ({exc.strerror or exc})") from None
         self.origin = time.monotonic()  # replaced by t=0 once playback starts
 
+    @property
+    def writing(self) -> bool:
+        """Whether records go anywhere (callers skip building big ones for a log to nowhere)."""
+        return self._file is not None
+
     def since_origin(self, t: float) -> float:
         return round(t - self.origin, 6)
 

@@ -143,7 +143,8 @@ class Scheduler:
             actual = self._loop.time()
             record = StepRecord(step.index, step.id, step.action, self._rel(due), self._rel(actual))
             self.records.append(record)
-            self._log.write("step", index=step.index, id=step.id, action=step.action, due=record.due, actual=record.actual)
+            if self._log.writing:
+                self._log.write("step", index=step.index, id=step.id, action=step.action, due=record.due, actual=record.actual)
             control.step_started(i, record, actual)
             if self._options.observer is not None:
                 self._options.observer.step_started(record, planned, steps[i + 1] if i + 1 < len(steps) else None)

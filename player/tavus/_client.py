@@ -10,6 +10,7 @@ new create and retry none.
 
 from __future__ import annotations
 
+import copy
 import re
 import secrets
 import threading
@@ -71,6 +72,18 @@ class TavusClient:
 
     def close(self) -> None:
         self._req.close()
+
+    def for_run(self) -> TavusClient:
+        """A client for one run that shares this one's connections, settings and ledger, with
+        its own run tag, stop switch and record of what it created: a run stopping (or settling
+        its unanswered creates by tag) on a shared backend leaves the other runs alone."""
+        run = copy.copy(self)
+        run.run_tag = secrets.token_hex(4)
+        run._creates = 0
+        run._count_lock = threading.Lock()
+        run._stop = threading.Event()
+        run._unsettled = {}
+        return run
 
     def stop_creating(self) -> None:
         """From now on no create is sent and none is retried (StoppedError): a run is stopping.
