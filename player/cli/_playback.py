@@ -12,11 +12,8 @@ while the run lasts, and put back on every way out.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
 import sys
 from collections.abc import Mapping
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Interrupted
@@ -24,11 +21,12 @@ from ..exitcodes import ExitCode
 from ..plan import Plan
 from ..playback import Controller, Outcome, RunLog, RunOptions, Session
 from ._console import Console, conversation_line
+from ._signals import until_signal
 
 if TYPE_CHECKING:
     from ._terminal import KeyInput
 
-__all__ = ["run_playback"]
+__all__ = ["run_playback", "report_cleanup", "start_keys"]
 
 
 def run_playback(
@@ -74,12 +72,12 @@ def run_playback(
             except BaseException as exc:
                 console.stopped(session.outcome, exc)
                 console.print(conversation_line(session.outcome))
-                _report_cleanup(console, session.outcome)
+                report_cleanup(session.outcome)
                 raise
             console.summary(outcome)
             for result in outcome.thresholds:
                 console.print(f"threshold {result.describe()}")
-            _report_cleanup(console, outcome)
+            report_cleanup(outcome)
             if caught:  # it came as the run was ending: played and cleaned up, yet interrupted
                 raise Interrupted(caught[0])
             # Played, but something it created may still be billing: say so in the exit code.
@@ -91,41 +89,19 @@ def run_playback(
 
 
 async def _main(session: Session, console: Console, controller: Controller, caught: list[str], *, keys: bool) -> Outcome:
-    loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     assert task is not None
     controller.bind(session.plan, task=task)
 
-    def on_signal(name: str) -> None:  # on the loop
-        if len(caught) > 1:
-            left = session.leftovers()
-            what = ", ".join(left) if left else "nothing that is billed"
-            console.print(
-                f"{name} again: still cleaning up (left: {what}); it ends on its own within seconds. "
-                "If it is cut short, run `echo-player cleanup`"
-            )
-            return
+    def on_signal(name: str) -> None:
         session.stop_audio()
-        session.log.write("signal", t=session.log.since_origin(loop.time()), signal=name)
-        task.cancel()
+        session.log.write("signal", t=session.log.since_origin(asyncio.get_running_loop().time()), signal=name)
 
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        # A plain handler, not loop.add_signal_handler: it runs even when the signal comes as
-        # the loop is finishing (where the loop's own would be dropped unread), and `caught`
-        # says so to the caller.
-        name = signal.Signals(signum).name
-        caught.append(name)
-        with contextlib.suppress(RuntimeError):  # the loop has closed: the caller sees `caught`
-            loop.call_soon_threadsafe(on_signal, name)
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    reader = _start_keys(controller, console) if keys else None
+    reader = start_keys(controller, console) if keys else None
     console.start_ticker()
     try:
-        return await session.run()
+        return await until_signal(session.run(), caught, say=console.print, on_signal=on_signal, leftovers=session.leftovers)
     except asyncio.CancelledError:
-        if caught:
-            raise Interrupted(caught[0]) from None
         if controller.quit_requested:
             raise Interrupted("quit") from None
         raise
@@ -133,11 +109,9 @@ async def _main(session: Session, console: Console, controller: Controller, caug
         if reader is not None:
             reader.stop()
         await console.stop_ticker()
-        for sig, old_handler in previous.items():
-            signal.signal(sig, old_handler)
 
 
-def _start_keys(controller: Controller, console: Console) -> "KeyInput":
+def start_keys(controller: Controller, console: Console) -> "KeyInput":
     from ._keys import KeyBindings
     from ._terminal import KeyInput
 
@@ -154,6 +128,7 @@ def _start_keys(controller: Controller, console: Console) -> "KeyInput":
     return reader
 
 
-def _report_cleanup(console: Console, outcome: Outcome) -> None:
+def report_cleanup(outcome: Outcome) -> None:
+    """What the way out could not do: one warning line each on stderr (the exit code says 3)."""
     for problem in outcome.cleanup_errors:
         print(f"echo-player: warning: cleanup: {problem}", file=sys.stderr)

@@ -11,9 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import signal
-import sys
-from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from ..errors import Interrupted
@@ -22,9 +19,10 @@ from ..plan import Plan
 from ..playback import Backend, Outcome, RunLog, open_backend
 from ..server import ControlServer, Relay, RelayControls, ServedPlay, ServerConfig, run_relay
 from ._console import Console, conversation_line
-from ._playback import _start_keys
+from ._playback import report_cleanup, start_keys
+from ._signals import until_signal
 
-__all__ = ["serve_relay", "serve_scenario", "announce", "until_signal"]
+__all__ = ["serve_relay", "serve_scenario", "announce"]
 
 T = TypeVar("T")
 
@@ -43,33 +41,6 @@ def announce(console: Console, server: ControlServer) -> None:
         console.print(f"Seed relay: POST {server.base_url}/send_text_message ({how})")
     if not config.loopback:
         console.print(f"warning: listening on {config.host}, beyond this machine, over plain HTTP; keep the token secret")
-
-
-async def until_signal(work: Awaitable[T], on_signal: Callable[[str], None] = lambda _name: None) -> T:
-    """Awaits `work`; the first SIGINT/SIGTERM calls `on_signal` and cancels it -> Interrupted."""
-    loop = asyncio.get_running_loop()
-    task = asyncio.ensure_future(work)
-    caught: list[str] = []
-
-    def handler(name: str) -> None:
-        if caught:
-            print(f"{name} again: still ending the conversation, one moment…", file=sys.stderr)
-            return
-        caught.append(name)
-        on_signal(name)
-        task.cancel()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, handler, sig.name)
-    try:
-        return await task
-    except asyncio.CancelledError:
-        if caught:
-            raise Interrupted(caught[0]) from None
-        raise
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
 
 
 def serve_relay(
@@ -125,7 +96,7 @@ def serve_relay(
                             f"Relaying into conversation {cid}: the replica is in the room (Ctrl-C ends it)"
                         ),
                     )
-                    await until_signal(work)
+                    await until_signal(work, [], say=console.print)
                 finally:
                     await server.stop()
 
@@ -133,7 +104,7 @@ def serve_relay(
                 asyncio.run(main())
             finally:
                 console.print(_relay_line(outcome, joined))
-                _report_cleanup(outcome)
+                report_cleanup(outcome)
             return ExitCode.FAILED if outcome.cleanup_errors else ExitCode.OK
     finally:
         log.close()
@@ -186,10 +157,10 @@ def serve_scenario(
                 await served.server.start()
                 try:
                     announce(console, served.server)
-                    reader = _start_keys(served.controller, console) if keys else None
+                    reader = start_keys(served.controller, console) if keys else None
                     console.start_ticker()
                     try:
-                        return await until_signal(served.start(), on_signal)
+                        return await until_signal(served.start(), [], say=console.print, on_signal=on_signal, leftovers=session.leftovers)
                     except asyncio.CancelledError:
                         if served.controller.quit_requested:
                             raise Interrupted("quit") from None
@@ -206,15 +177,10 @@ def serve_scenario(
             except BaseException as exc:
                 console.stopped(session.outcome, exc)
                 console.print(conversation_line(session.outcome))
-                _report_cleanup(session.outcome)
+                report_cleanup(session.outcome)
                 raise
             console.summary(outcome)
-            _report_cleanup(outcome)
+            report_cleanup(outcome)
             return ExitCode.FAILED if outcome.cleanup_errors else ExitCode.OK
     finally:
         log.close()
-
-
-def _report_cleanup(outcome: Outcome) -> None:
-    for problem in outcome.cleanup_errors:
-        print(f"echo-player: warning: cleanup: {problem}", file=sys.stderr)
