@@ -31,9 +31,10 @@ from player.playback._runlog import RunLog
 from player.playback._session import Outcome, Session
 from player.playback._stats import Lateness
 
-STEPS = 600
-PAUSE = 0.01  # seconds: a short step
-SAY_EVERY = 10  # every 10th step sends a text line, so the room is busy too
+# The same 600-step schedule as bench/scale.py (10 ms steps, a text line every 10th), and its
+# hand-written relative-sleep loop, so the two benchmarks compare like with like.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scale import PAUSE, SAY_EVERY, STEPS, _relative_one  # noqa: E402
 
 
 def _play(path: Path) -> Outcome:
@@ -65,20 +66,6 @@ def dispatch(folder: Path) -> dict[str, Any]:
     }
 
 
-async def _relative_sleeps() -> list[float]:
-    """What a hand-written script does: do the step, then sleep for the pause."""
-    loop = asyncio.get_running_loop()
-    t0 = loop.time()
-    due, lateness = 0.0, []
-    for i in range(STEPS):
-        lateness.append(loop.time() - t0 - due)
-        hold = 0.0 if i % SAY_EVERY == 0 else PAUSE
-        due += hold
-        if hold:
-            await asyncio.sleep(hold)
-    return lateness
-
-
 def underruns(folder: Path, lead: str | None) -> int | None:
     clip = folder / "clip.wav"
     if not clip.exists():
@@ -104,7 +91,7 @@ def main() -> int:
         print(f"1. dispatch lateness, {STEPS} steps ({PAUSE * 1000:.0f} ms pauses, a text line every {SAY_EVERY}), local replica")
         result = dispatch(folder)
         late: Lateness = result["lateness"]
-        relative = Lateness.of(asyncio.run(_relative_sleeps()))
+        relative = Lateness.of(asyncio.run(_relative_one()))
         print(
             f"   scheduler (absolute deadlines): p50 {ms(late.p50)}  p99 {ms(late.p99)}  max {ms(late.max)}  "
             f"drift (last step) {ms(late.last)}   target p99 <= 2 ms: {'ok' if late.p99 <= 0.002 else 'MISSED'} "
