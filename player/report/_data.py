@@ -178,21 +178,24 @@ class Run:
 
 
 def parse_log(lines: Iterable[str], *, origin: str | None = None) -> list[Run]:
-    """Every run in a log (one per `start` record; a log file normally holds one)."""
+    """Every run in a log (one per `start` record; a log file normally holds one). Only the last
+    line may be broken (the one being written when the run died); a broken line before it, or a
+    record without a `kind`, means this is not a run log: ValueError naming the line."""
     runs: list[Run] = []
     run: Run | None = None
-    skipped = 0
-    for line in lines:
+    broken: int | None = None  # the line number of a line that is no record
+    for number, line in enumerate(lines, 1):
         line = line.strip()
         if not line:
             continue
+        if broken is not None:
+            raise ValueError(f"line {broken} is not a run-log record")
         try:
             record = json.loads(line)
         except ValueError:
-            skipped += 1
-            continue
-        if not isinstance(record, dict):
-            skipped += 1
+            record = None
+        if not isinstance(record, dict) or "kind" not in record:
+            broken = number
             continue
         kind = record.get("kind")
         if kind == "start" or run is None:
@@ -202,8 +205,8 @@ def parse_log(lines: Iterable[str], *, origin: str | None = None) -> list[Run]:
             if kind == "start":
                 continue
         _add(run, kind, record)
-    if runs:
-        runs[-1].skipped_lines = skipped
+    if runs and broken is not None:
+        runs[-1].skipped_lines = 1
     return runs
 
 
@@ -276,7 +279,10 @@ def read_logs(paths: Sequence[str | Path]) -> list[Run]:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
             raise UsageError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-        found = parse_log(text.splitlines(), origin=str(path))
+        try:
+            found = parse_log(text.splitlines(), origin=str(path))
+        except ValueError as exc:
+            raise UsageError(f"{path}: not a run log ({exc})") from None
         if not found:
             raise UsageError(f"{path}: not a run log (no records)")
         runs.extend(found)

@@ -215,6 +215,21 @@ def test_report_usage_errors_and_github_format(tmp_path: Path) -> None:
     assert (tmp_path / "r.svg").read_text().startswith("<svg")
 
 
+def test_report_refuses_a_file_that_is_not_a_run_log(tmp_path: Path) -> None:
+    """A text file with a JSON line or two in it (this README has run-log excerpts) is no run
+    log: only the last line of a log may be broken, and every record has a `kind`."""
+    from report_support import known_log
+
+    prose = tmp_path / "notes.jsonl"
+    prose.write_text("# notes\n" + json.dumps(known_log()[0]) + "\n")
+    result = run_cli("report", str(prose), "-o", str(tmp_path / "x.svg"))
+    assert result.returncode == 2 and "not a run log (line 1 is not a run-log record)" in result.stderr
+    assert not (tmp_path / "x.svg").exists()
+    kindless = tmp_path / "kindless.jsonl"
+    kindless.write_text('{"a": 1}\n' + json.dumps(known_log()[0]) + "\n")
+    assert "not a run log" in run_cli("report", str(kindless), "-o", str(tmp_path / "y.svg")).stderr
+
+
 def test_jobs_beyond_the_account_limit_wait_for_a_slot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two jobs, an account that holds one conversation: the refused scenario plays again once
     the other has finished, instead of failing. Each child stands in for `play` on Tavus: it
