@@ -160,7 +160,9 @@ def serve_scenario(
                     reader = start_keys(served.controller, console) if keys else None
                     console.start_ticker()
                     try:
-                        return await until_signal(served.start(), [], say=console.print, on_signal=on_signal, leftovers=session.leftovers)
+                        return await until_signal(
+                            served.start(), caught, say=console.print, on_signal=on_signal, leftovers=session.leftovers
+                        )
                     except asyncio.CancelledError:
                         if served.controller.quit_requested:
                             raise Interrupted("quit") from None
@@ -172,6 +174,7 @@ def serve_scenario(
                 finally:
                     await served.server.stop()
 
+            caught: list[str] = []
             try:
                 outcome = asyncio.run(main())
             except BaseException as exc:
@@ -181,6 +184,8 @@ def serve_scenario(
                 raise
             console.summary(outcome)
             report_cleanup(outcome)
+            if caught:  # it came as the run was ending: played and cleaned up, yet interrupted (as play)
+                raise Interrupted(caught[0])
             return ExitCode.FAILED if outcome.cleanup_errors else ExitCode.OK
     finally:
         log.close()
