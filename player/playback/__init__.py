@@ -21,8 +21,9 @@ from ._backends import Backend, LocalRooms, local_backend, open_backend, tavus_b
 from ._clock import SPIN, sleep_until
 from ._controller import Controller
 from ._events import EventPump, on_event_logger
+from ._records import StepRecord, StepRecords
 from ._runlog import RunLog
-from ._scheduler import CueWaiter, Observer, RunOptions, Scheduler, StepRecord
+from ._scheduler import CueWaiter, Observer, RunOptions, Scheduler
 from ._session import Outcome, Session, safety_properties
 from ._speech import SpeechTracker
 from ._stats import Lateness, percentile
@@ -39,6 +40,7 @@ __all__ = [
     "Scheduler",
     "RunOptions",
     "StepRecord",
+    "StepRecords",
     "Observer",
     "CueWaiter",
     "Backend",

@@ -12,6 +12,11 @@ later than the plain sleep would. Idle, the process uses no CPU between steps.
 
 The waker works for loops whose time() is time.monotonic() (asyncio's default and uvloop's
 clock agree on Linux and macOS); for any other clock the offset is measured at each call.
+
+The loop-side timers are one heap per loop with a single loop timer at its earliest deadline,
+not a loop.call_at per sleep: asyncio's own timer heap compares TimerHandles in Python (~250,000
+comparisons a run at 100 playbacks) and every sleep made and cancelled one; sleepers due
+together are now woken by one callback (issue 13).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import math
 import threading
 import time
 import weakref
@@ -34,12 +40,54 @@ _EARLY = 0.0003
 # checked often (the epoll round-up rarely applies), and a thread hand-off per deadline costs
 # more CPU than it saves: the loop's timer alone is used (measured at 100 playbacks, issue 13).
 _CROWD = 32
-_sleepers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, int] = weakref.WeakKeyDictionary()
 
 
 def _wake(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
+
+
+class _LoopTimers:
+    """One loop's sleepers: a heap of (deadline, seq, future) and one loop timer at the top."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._heap: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+        self._handle: asyncio.TimerHandle | None = None
+        self._armed_at = math.inf  # the loop timer's deadline (inf: none)
+        self.sleeping = 0  # sleeps in progress (those past _CROWD skip the waker thread)
+
+    def add(self, deadline: float, future: asyncio.Future[None]) -> None:
+        heapq.heappush(self._heap, (deadline, next(self._seq), future))
+        if deadline < self._armed_at:
+            self._arm(deadline)
+
+    def _arm(self, deadline: float) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+        self._handle = self._loop.call_at(deadline, self._fire)
+        self._armed_at = deadline
+
+    def _fire(self) -> None:
+        self._handle, self._armed_at = None, math.inf
+        heap, now = self._heap, self._loop.time()
+        while heap and (heap[0][0] <= now or heap[0][2].done()):  # due, or woken/cancelled already
+            future = heapq.heappop(heap)[2]
+            if not future.done():
+                future.set_result(None)
+        if heap:
+            self._arm(heap[0][0])
+
+
+_timers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopTimers] = weakref.WeakKeyDictionary()
+
+
+def _timers_of(loop: asyncio.AbstractEventLoop) -> _LoopTimers:
+    timers = _timers.get(loop)
+    if timers is None:
+        timers = _timers[loop] = _LoopTimers(loop)
+    return timers
 
 
 class _Waker:
@@ -93,22 +141,22 @@ async def sleep_until(deadline: float, wake: asyncio.Future[None] | None = None)
     """Return once loop.time() >= deadline (at once when it has passed), or once `wake` (the
     caller's future, e.g. resolved by a pause or skip) is resolved by someone else first."""
     loop = asyncio.get_running_loop()
-    delay = deadline - loop.time()
-    if delay > _NEAR:
-        crowd = _sleepers.get(loop, 0)
-        _sleepers[loop] = crowd + 1
+    now = loop.time()
+    if deadline - now > _NEAR:
+        timers = _timers_of(loop)
         future: asyncio.Future[None] = wake if wake is not None else loop.create_future()
-        fallback = loop.call_at(deadline, _wake, future)
-        if crowd < _CROWD:
-            _waker.add(time.monotonic() + delay - _EARLY, loop, future)
+        timers.add(deadline, future)  # the fallback: at most ~1 ms late (epoll's round-up)
+        if timers.sleeping < _CROWD:
+            _waker.add(time.monotonic() + (deadline - now) - _EARLY, loop, future)
+        timers.sleeping += 1
         try:
             await future
         finally:
-            _sleepers[loop] -= 1
-            fallback.cancel()
-            future.cancel()  # the waker skips it, if it is still in its heap (no-op once done)
-        if wake is not None and loop.time() < deadline - 2 * _EARLY:
-            return  # woken well before the clock would have: by the caller's operation
+            timers.sleeping -= 1
+            future.cancel()  # the heaps skip it, if it is still in them (no-op once done)
+        now = loop.time()
+        if now >= deadline or (wake is not None and now < deadline - 2 * _EARLY):
+            return  # on time, or woken well before the clock would have: by the caller
     # The last fraction of a millisecond (_EARLY): yield to the loop until the deadline.
     while loop.time() < deadline:
         await asyncio.sleep(0)

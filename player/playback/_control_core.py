@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import ControlRefused
-from ._clock import SPIN, sleep_until
+from ._clock import sleep_until
 from ._control_status import step_info
 
 if TYPE_CHECKING:
     from ..plan import Plan, Timeline
     from ..transport.base import RoomEvent
+    from ._records import StepRecord
     from ._runlog import RunLog
-    from ._scheduler import Scheduler, StepRecord
+    from ._scheduler import Scheduler
 
 __all__ = ["RunControl", "Jump", "Listener"]
 
@@ -155,7 +156,9 @@ class RunControl:
                     if self._one_step:
                         self._one_step, self._pause_at_boundary = False, True
                     return timeline.start_now(step, now) if released and now < due else timeline.due(step)
-                await self._sleep(due - now)
+                # The precise clock (the waker thread), not a plain timer: asyncio's epoll rounds
+                # its timeout up to whole milliseconds, which made every step ~1 ms late.
+                await sleep_until(due, self._new_wake())
         finally:
             self.holding, self.gate_due, self.gated = None, None, None
 
@@ -211,11 +214,19 @@ class RunControl:
 
     # -- the run's side: the feed ----------------------------------------------------------
 
+    @property
+    def listening(self) -> bool:
+        """Whether anyone takes the feed (callers skip building items for nobody: a hot path
+        with many playbacks in one process)."""
+        return bool(self._queues or self._listeners)
+
     def message(self, fields: dict[str, Any]) -> None:
-        self._emit({"kind": "message", **fields})
+        if self._queues or self._listeners:
+            self._emit({"kind": "message", **fields})
 
     def event(self, event: "RoomEvent", fields: dict[str, Any]) -> None:
-        self._emit({"kind": "event", **fields})
+        if self._queues or self._listeners:
+            self._emit({"kind": "event", **fields})
 
     def notice(self, t: float, text: str) -> None:
         self._emit({"kind": "notice", "t": t, "text": text})
@@ -248,16 +259,6 @@ class RunControl:
 
     async def _woken(self) -> None:
         await self._new_wake()
-
-    async def _sleep(self, delay: float) -> None:
-        """Until `delay` from now or an operation, whichever first, on the precise clock."""
-        if delay <= SPIN:
-            await asyncio.sleep(0)
-            return
-        assert self._loop is not None
-        # The precise clock (the waker thread), not a plain timer: asyncio's epoll rounds its
-        # timeout up to whole milliseconds, which made every step ~1 ms late (merge of issue 9).
-        await sleep_until(self._loop.time() + delay, self._new_wake())
 
     def _now(self) -> float:
         return (self._loop or asyncio.get_running_loop()).time()

@@ -27,29 +27,17 @@ from ._control_core import Jump
 from ._controller import Controller
 from ._events import EventPump
 from ._feed import Feed
+from ._records import StepRecord, StepRecords
 from ._runlog import RunLog
 from ._speech import SpeechTracker
 
 if TYPE_CHECKING:
     from ..audio import PreparedClip
 
-__all__ = ["Scheduler", "RunOptions", "StepRecord", "Observer", "CueWaiter"]
+__all__ = ["Scheduler", "RunOptions", "Observer", "CueWaiter"]
 
 _MIC_PIECE = 0.02  # seconds per microphone write: a 10 ms multiple, so write_frames never pads
 _FEED_SECONDS = 0.5  # audio decoded per batch, ahead of sending (see _stream_messages)
-
-
-@dataclass(frozen=True, slots=True)
-class StepRecord:
-    index: int
-    id: str | None
-    action: str
-    due: float  # seconds since t=0
-    actual: float
-
-    @property
-    def lateness(self) -> float:
-        return self.actual - self.due
 
 
 class Observer(Protocol):
@@ -97,7 +85,7 @@ class Scheduler:
         self._speed = options.speed
         self._streams: dict[str, asyncio.Task[None]] = {}  # inference_id -> audio in flight
         self._speech = SpeechTracker(pump, words_per_minute=plan.scenario.defaults.words_per_minute, notice=self._notice)
-        self.records: list[StepRecord] = []
+        self.records = StepRecords()
         self.messages = 0
         self.bytes = 0
         self.fallbacks = 0  # waits that did not get their event (each printed as a notice)
@@ -107,7 +95,7 @@ class Scheduler:
 
     # -- the step loop ---------------------------------------------------------------------
 
-    async def run(self, t0: float) -> list[StepRecord]:
+    async def run(self, t0: float) -> StepRecords:
         """Play every step from start_index; returns when the replica has finished speaking.
         The controller holds each step at its gate (pause, jumps) and may release waits."""
         control = self.control
@@ -142,12 +130,15 @@ class Scheduler:
             due = gate
             actual = self._loop.time()
             record = StepRecord(step.index, step.id, step.action, self._rel(due), self._rel(actual))
-            self.records.append(record)
+            self.records.add(record)
             if self._log.writing:
                 self._log.write("step", index=step.index, id=step.id, action=step.action, due=record.due, actual=record.actual)
             control.step_started(i, record, actual)
             if self._options.observer is not None:
                 self._options.observer.step_started(record, planned, steps[i + 1] if i + 1 < len(steps) else None)
+            # What this step may still ask the pump about starts at the previous step's start
+            # (a wait_for's look-back) or an owed utterance's send, whichever is earlier.
+            self._pump.forget_before(self._speech.oldest_since(previous_actual))
             anchor = control.anchor(await self._execute(planned, due, previous_actual))
             previous_actual = actual
             timeline.advance(step, anchor, last=i + 1 == len(steps))
@@ -362,6 +353,8 @@ class Scheduler:
         size = protocol.message_bytes(message)
         self.messages += 1
         self.bytes += size
+        if not self._log.writing and not self.control.listening:
+            return  # the record below is for nobody
         props = message.get("properties")
         fields = {
             "t": self._rel(self._loop.time()),

@@ -22,9 +22,11 @@ from ..plan import Plan
 from ..scenario import Diagnostic, Pos
 from ._clips import prepare_clips
 from ._events import EventPump, on_event_logger
+from ._heap import frozen_heap
 from ._plan_record import plan_record
+from ._records import StepRecords
 from ._runlog import RunLog
-from ._scheduler import RunOptions, Scheduler, StepRecord
+from ._scheduler import RunOptions, Scheduler
 from ._teardown import Teardown
 from ._threads import in_thread
 from ._thresholds import ThresholdResult, judge, run_metrics
@@ -43,7 +45,7 @@ _KEEP_GRACE = 300  # seconds a kept conversation outlives our leaving the room
 
 @dataclass
 class Outcome:
-    records: list[StepRecord] = field(default_factory=list)
+    records: StepRecords = field(default_factory=StepRecords)  # a Sequence of StepRecord
     messages: int = 0
     bytes: int = 0
     conversation_id: str | None = None
@@ -305,7 +307,10 @@ class Session:
             if self._scheduler is not None:
                 self._scheduler.control.event(event, fields)
 
-        pump = EventPump(self._transport.events, on_event_logger(self.log, feed))
+        def feed_wanted() -> bool:
+            return self._scheduler is not None and self._scheduler.control.listening
+
+        pump = EventPump(self._transport.events, on_event_logger(self.log, feed, feed_wanted))
         self._scheduler = Scheduler(
             self.plan,
             self._transport,
@@ -325,7 +330,8 @@ class Session:
 
         pump.start(fail)
         try:
-            self.outcome.records = await self._scheduler.run(t0)
+            with frozen_heap():  # no full GC pass over what exists now pauses the steps
+                self.outcome.records = await self._scheduler.run(t0)
         except asyncio.CancelledError:
             if pump.failure is not None:
                 if hasattr(main, "uncancel"):  # Python 3.11+; 3.10 keeps no cancel count

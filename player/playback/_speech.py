@@ -58,6 +58,12 @@ class SpeechTracker:
         self._supersede(inference_id)
         self._owed[inference_id] = (since, end + seconds)
 
+    def oldest_since(self, default: float) -> float:
+        """The earliest `since` an owed utterance's wait will look back to (else `default`)."""
+        for since, _ in self._owed.values():  # at most one (called on every step)
+            default = min(default, since)
+        return default
+
     def owes_any(self) -> bool:
         """Whether an utterance sent is not known to have ended."""
         return bool(self._owed)

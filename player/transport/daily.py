@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import protocol
 from ..errors import EchoPlayerError, JoinError, PlaybackError
+from ._bridge import bridge_for
 from ._daily_microphone import DailyMicrophone
 from .base import APP_MESSAGE, REPLICA_JOINED, REPLICA_LEFT, ROOM_ERROR, Microphone, RoomEvent, Transport
 
@@ -101,10 +102,7 @@ class DailyTransport(Transport):
         loop = self._loop
         if loop is None or loop.is_closed():
             return
-        try:
-            loop.call_soon_threadsafe(fn, *args)
-        except RuntimeError:
-            pass  # the loop closed between the check and the call
+        bridge_for(loop).post(fn, *args)  # in order, one wake-up for a burst of events
 
     def _client_for(self, loop: asyncio.AbstractEventLoop) -> Any:
         if self._client is None:

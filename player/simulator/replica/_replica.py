@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -108,7 +109,10 @@ class Replica:
         self.conversation_id = conversation_id
         self.settings = settings
         self.checker = checker
-        self.utterances: list[Utterance] = []
+        # The last `utterance_window` utterances (for tests and inspection) and every underrun's
+        # time: a run of thousands of lines kept thousands of Utterances alive (issue 13).
+        self.utterances: deque[Utterance] = deque(maxlen=settings.utterance_window)
+        self.underrun_times: list[float] = []  # monotonic time of each stall, of every utterance
         self._sink = sink
         self._current: Utterance | None = None
         self._interrupted: dict[str, Utterance] = {}
@@ -281,6 +285,7 @@ class Replica:
         elif not u._pending and u.modality == "audio":
             u.underruns += 1  # stalls until more audio arrives
             u.underrun_times.append(t)
+            self.underrun_times.append(t)
 
     def _finish(self, u: Utterance, t: float) -> None:
         u.stopped_at = t

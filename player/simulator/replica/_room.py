@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -20,6 +19,7 @@ from typing import Any, Protocol
 from ._protocol_check import Nonstandard, ProtocolChecker
 from ._replica import Replica, Utterance
 from ._runner import ReplicaRunner
+from ._window import MessageWindow
 
 __all__ = ["LocalRoom", "RoomSettings", "RoomClient"]
 
@@ -36,6 +36,7 @@ class RoomSettings:
     mic_silence: float = 0.3  # microphone echo: stopped_speaking after this much silence
     voice_threshold: int = 100  # microphone echo: a 10 ms frame with a larger peak is voice
     message_window: int = 100  # messages the room remembers (each list); counts cover them all
+    utterance_window: int = 20  # utterances the replica remembers (underruns are counted for all)
 
 
 class RoomClient(Protocol):
@@ -75,9 +76,9 @@ class LocalRoom:
         # clip sends tens of thousands of audio messages, and keeping every one grew memory by
         # 0.09 MB/s of playback (issue 13).
         window = settings.message_window
-        self.received: deque[tuple[float, Mapping[str, Any]]] = deque(maxlen=window)  # app messages, heard or not
-        self.unheard: deque[tuple[float, Mapping[str, Any]]] = deque(maxlen=window)  # sent while the replica was away
-        self.emitted: deque[tuple[float, Mapping[str, Any]]] = deque(maxlen=window)  # the replica's events
+        self.received = MessageWindow(window)  # app messages, heard or not
+        self.unheard = MessageWindow(window)  # sent while the replica was away
+        self.emitted = MessageWindow(window)  # the replica's events
         self.received_count = self.unheard_count = self.emitted_count = 0
         self.violations: list[str] = []
         self.notes: list[tuple[float, Nonstandard]] = []  # accepted, off the documented schema
@@ -114,12 +115,12 @@ class LocalRoom:
 
     @property
     def underruns(self) -> int:
-        return sum(u.underruns for u in self.replica.utterances)
+        return len(self.replica.underrun_times)
 
     @property
     def underrun_times(self) -> list[float]:
         """When each underrun happened (time.monotonic), for the run log and the timeline."""
-        return sorted(t for u in self.replica.utterances for t in u.underrun_times)
+        return sorted(self.replica.underrun_times)
 
     def replica_participant(self) -> dict[str, Any]:
         return {
@@ -129,7 +130,7 @@ class LocalRoom:
         }
 
     def events(self, event_type: str | None = None) -> list[Mapping[str, Any]]:
-        return [m for _, m in list(self.emitted) if event_type is None or m.get("event_type") == event_type]
+        return [m for _, m in self.emitted if event_type is None or m.get("event_type") == event_type]
 
     def wait_until(self, predicate: Callable[["LocalRoom"], bool], timeout: float) -> bool:
         """Block until predicate(room) holds (re-checked on every change); False on timeout."""
@@ -180,15 +181,18 @@ class LocalRoom:
                 others[self.replica_id] = self.replica_participant()
             return others
 
-    def receive(self, sender: RoomClient, message: Mapping[str, Any], to: str | None, reply: Callable[[Any], None]) -> None:
-        """An app message from a client; `reply` gets the send's completion error (or None)."""
+    def receive(
+        self, sender: RoomClient, message: Mapping[str, Any], to: str | None, reply: Callable[[Any], None], text: str | None = None
+    ) -> None:
+        """An app message from a client (`text`: its JSON, as sent); `reply` gets the send's
+        completion error (or None)."""
         now = time.monotonic()
         with self._cond:
-            self.received.append((now, message))
+            self.received.append(now, message, text)
             self.received_count += 1
             heard = self.replica_present and to in (None, self.replica_id)
             if not heard:
-                self.unheard.append((now, message))
+                self.unheard.append(now, message, text)
                 self.unheard_count += 1
             for other in self._clients.values():
                 if other is not sender and to in (None, other.participant_id):
@@ -240,7 +244,7 @@ class LocalRoom:
 
     def replica_event(self, message: dict[str, Any]) -> None:
         with self._cond:
-            self.emitted.append((time.monotonic(), message))
+            self.emitted.append(time.monotonic(), message)
             self.emitted_count += 1
             for client in self._clients.values():
                 client.deliver("on_app_message", message, self.replica_id)

@@ -76,6 +76,13 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
 ]
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's listen backlog is 5: 100 playbacks creating their personas at once (one
+    # backend, issue 13) had connections reset before the server accepted them. Real API
+    # servers queue far more; so does this one.
+    request_queue_size = 128
+
+
 class FakeTavus:
     """Serves once started (or entered); tests program `faults` and read `state` and calls()."""
 
@@ -107,7 +114,7 @@ class FakeTavus:
 
     def start(self) -> FakeTavus:
         if self._server is None:
-            server = ThreadingHTTPServer(self._address, RequestHandler)
+            server = _Server(self._address, RequestHandler)
             server.daemon_threads = True
             server.block_on_close = False
             server.fake = self  # type: ignore[attr-defined]
