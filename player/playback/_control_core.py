@@ -21,7 +21,6 @@ from ._control_status import step_info
 if TYPE_CHECKING:
     from ..plan import Plan, Timeline
     from ..transport.base import RoomEvent
-    from ._records import StepRecord
     from ._runlog import RunLog
     from ._scheduler import Scheduler
 
@@ -162,12 +161,14 @@ class RunControl:
         finally:
             self.holding, self.gate_due, self.gated = None, None, None
 
-    def step_started(self, index: int, record: "StepRecord", actual: float) -> None:
-        self.current, self.current_due = index, record.due
-        self.current_actual = self.scenario_time(actual)
-        assert self.plan is not None
+    def step_started(self, index: int, due: float, actual: float, now: float) -> None:
+        """Plan position `index` started: `due` and `actual` as recorded (since t=0), at `now`
+        on the loop's clock."""
+        self.current, self.current_due = index, due
+        self.current_actual = self.scenario_time(now)
         if self._queues or self._listeners:  # the item is built for someone (a hot path at scale)
-            self._emit({"kind": "step", **step_info(self.plan.steps[index]), "due": record.due, "actual": record.actual})
+            assert self.plan is not None
+            self._emit({"kind": "step", **step_info(self.plan.steps[index]), "due": due, "actual": actual})
 
     async def hold(self, kind: str, work: Awaitable[T]) -> tuple[bool, T | None]:
         """Wait for `work` unless next/skip/jump releases it first: (True, result) or

@@ -39,6 +39,10 @@ class StepRecords(Sequence[StepRecord]):
     def add(self, record: StepRecord) -> None:
         self._rows.append(_row(record))
 
+    def add_row(self, index: int, id: str | None, action: str, due: float, actual: float) -> None:
+        """add(StepRecord(...)) without making the StepRecord."""
+        self._rows.append((index, id, action, due, actual))
+
     @overload
     def __getitem__(self, i: int) -> StepRecord: ...
     @overload

@@ -88,6 +88,7 @@ class LocalRoom:
         self._on_ended = on_ended
         self._clients: dict[str, RoomClient] = {}
         self._cond = threading.Condition()
+        self._watchers = 0  # threads in wait_until (only they need a notify)
         self._left_timer: threading.Timer | None = None
         checker = ProtocolChecker(
             conversation_id,
@@ -135,7 +136,11 @@ class LocalRoom:
     def wait_until(self, predicate: Callable[["LocalRoom"], bool], timeout: float) -> bool:
         """Block until predicate(room) holds (re-checked on every change); False on timeout."""
         with self._cond:
-            return self._cond.wait_for(lambda: predicate(self), timeout)
+            self._watchers += 1
+            try:
+                return self._cond.wait_for(lambda: predicate(self), timeout)
+            finally:
+                self._watchers -= 1
 
     # -- clients (fakedaily, on their caller's thread) ---------------------------------------
     def connect(self, client: RoomClient, meeting_token: str | None = None) -> dict[str, dict[str, Any]]:
@@ -156,7 +161,7 @@ class LocalRoom:
             for other in self._clients.values():
                 other.deliver("on_participant_joined", client.participant(local=False))
             self._clients[client.participant_id] = client
-            self._cond.notify_all()
+            self._changed()
         self.replica.participant_joined()
         return others
 
@@ -172,7 +177,7 @@ class LocalRoom:
                 self._left_timer = threading.Timer(delay, self._end, kwargs={"by_itself": True})
                 self._left_timer.daemon = True
                 self._left_timer.start()
-            self._cond.notify_all()
+            self._changed()
 
     def participants_for(self, client: RoomClient) -> dict[str, dict[str, Any]]:
         with self._cond:
@@ -197,7 +202,7 @@ class LocalRoom:
             for other in self._clients.values():
                 if other is not sender and to in (None, other.participant_id):
                     other.deliver("on_app_message", message, sender.participant_id)
-            self._cond.notify_all()
+            self._changed()
         if heard:
             self.replica.hear_message(message, reply)
         else:
@@ -228,7 +233,7 @@ class LocalRoom:
                 self.replica_present = False
                 for client in self._clients.values():
                     client.deliver("on_participant_left", self.replica_participant(), "leftCall")
-            self._cond.notify_all()
+            self._changed()
         if by_itself and self._on_ended is not None:
             self._on_ended(self.conversation_id)  # tell the Tavus side, which did not ask
 
@@ -240,7 +245,7 @@ class LocalRoom:
             self.replica_present = True
             for client in self._clients.values():
                 client.deliver("on_participant_joined", self.replica_participant())
-            self._cond.notify_all()
+            self._changed()
 
     def replica_event(self, message: dict[str, Any]) -> None:
         with self._cond:
@@ -248,17 +253,23 @@ class LocalRoom:
             self.emitted_count += 1
             for client in self._clients.values():
                 client.deliver("on_app_message", message, self.replica_id)
+            self._changed()
+
+    def _changed(self) -> None:
+        """Under the lock: wake wait_until's threads, if any (the replica's hot path calls this
+        for every event; a Condition's notify_all costs even with nobody waiting)."""
+        if self._watchers:
             self._cond.notify_all()
 
     def violation(self, reason: str) -> None:
         with self._cond:
             self.violations.append(reason)
-            self._cond.notify_all()
+            self._changed()
 
     def nonstandard(self, note: Nonstandard) -> None:
         with self._cond:
             self.notes.append((time.monotonic(), note))
-            self._cond.notify_all()
+            self._changed()
 
 
 def _dig(obj: Any, *keys: str) -> Any:
