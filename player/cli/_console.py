@@ -165,7 +165,7 @@ class Console:
 
 
 def _stats(outcome: Outcome, length: float) -> list[str]:
-    lateness = Lateness.of([r.lateness for r in outcome.records])
+    lateness = Lateness.of(outcome.records.latenesses())
     parts = [f"{plural(len(outcome.records), 'step')} in {format_clock(length)[1:]}", lateness.describe()]
     if outcome.underruns is not None:
         parts.append(f"underruns {outcome.underruns}")

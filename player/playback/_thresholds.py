@@ -36,7 +36,7 @@ class ThresholdResult:
 
 def run_metrics(outcome: "Outcome") -> dict[str, float]:
     """Every threshold metric of a run. Underruns are 0 where nothing counts them (Daily)."""
-    lateness = Lateness.of([r.lateness for r in outcome.records])
+    lateness = Lateness.of(outcome.records.latenesses())
     return {
         "lateness_p50": lateness.p50,
         "lateness_p99": lateness.p99,

@@ -25,6 +25,7 @@ def test_step_records_read_back_as_written_and_are_not_tracked_by_the_gc() -> No
     assert list(records) == written and records == written and len(records) == 5
     assert records[-1] == written[-1] and records[1:3] == written[1:3]
     assert records[2].lateness == pytest.approx(0.001)
+    assert records.latenesses() == [r.lateness for r in written]
     assert StepRecords(written) == records and records != written[:4]
     gc.collect()
     # The point of the class: what a run keeps per step is invisible to the cyclic GC.

@@ -98,6 +98,7 @@ class _Core:
         with self._cond:
             self._ready.append((fn, args))
             if self._sleeping:
+                self._sleeping = False  # the rest of a burst finds it awake: no notify each
                 self._cond.notify()
 
     def call_at(self, t: float, fn: Callable[..., Any] | None, *args: Any) -> None:
@@ -106,6 +107,7 @@ class _Core:
         with self._cond:
             heapq.heappush(self._heap, (t, next(self._seq), fn, args))
             if self._sleeping:
+                self._sleeping = False
                 self._cond.notify()
 
     def _take(self) -> list[tuple[Callable[..., Any], tuple[Any, ...]]]:
