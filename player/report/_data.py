@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
-from ..playback import Lateness
+from ..playback import Lateness, StepRecord
 
 if TYPE_CHECKING:
     from ..plan import Plan
@@ -50,17 +50,7 @@ def split_source(source: str) -> tuple[str, int, int]:
         return source, 1, 1
 
 
-@dataclass(frozen=True, slots=True)
-class StepRow:
-    index: int
-    id: str | None
-    action: str
-    due: float
-    actual: float
-
-    @property
-    def lateness(self) -> float:
-        return self.actual - self.due
+StepRow = StepRecord  # a `step` record of the run log is what the run recorded of that step
 
 
 @dataclass
