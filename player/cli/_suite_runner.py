@@ -65,6 +65,8 @@ def slugs(files: list[Path]) -> list[str]:
 
 @dataclass
 class _Child:
+    """One scenario of a suite: its child process, log, output and exit code."""
+
     index: int
     file: Path
     log: Path

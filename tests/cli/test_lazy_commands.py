@@ -1,0 +1,117 @@
+"""The command line's lazy commands: `--help` lists every command without importing one, with
+the same text the commands' own help gives, and a command runs as before once asked for."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+import player.cli as cli_module
+from player.cli import _COMMANDS, cli
+from player.cli._lazy import LazyGroup
+
+CLI_DIR = Path(cli_module.__file__).parent
+COMMAND_MODULES = sorted(p.stem for p in CLI_DIR.glob("*.py") if not p.stem.startswith("_"))
+
+
+def _loaded(name: str) -> click.Command:
+    command = _COMMANDS[name].load()
+    assert command.name == name
+    return command
+
+
+@pytest.mark.parametrize("name", sorted(_COMMANDS))
+def test_each_kept_summary_gives_the_commands_own_short_help_at_every_width(name: str) -> None:
+    command = _loaded(name)
+    assert not command.hidden and not command.deprecated and command.short_help is None  # what the stand-in assumes
+    stand_in = click.Command(name, help=_COMMANDS[name].summary)
+    for limit in range(1, 200):
+        assert stand_in.get_short_help_str(limit) == command.get_short_help_str(limit), limit
+
+
+def test_the_map_names_every_command_of_the_command_modules() -> None:
+    """A command added to a module's COMMANDS but not to the map would never be reachable."""
+    found = {}
+    for module in COMMAND_MODULES:
+        tree = ast.parse((CLI_DIR / f"{module}.py").read_text())
+        for node in tree.body:
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == "COMMANDS":
+                assert isinstance(node.value, ast.List)
+                for item in node.value.elts:
+                    assert isinstance(item, ast.Name)
+                    found[f"{module}:{item.id}"] = module
+    assert sorted(found) == sorted(entry.target for entry in _COMMANDS.values())
+
+
+@pytest.mark.parametrize("width", [40, 80, 200])
+def test_help_lists_the_same_as_with_every_command_loaded(width: int) -> None:
+    fresh = LazyGroup("echo-player", lazy=_COMMANDS, help=cli.help, params=list(cli.params), context_settings=cli.context_settings)
+    lazy_help = CliRunner().invoke(fresh, ["--help"], terminal_width=width).output
+    assert not fresh.commands  # listing them loaded none
+    loaded = click.Group("echo-player", commands=[_loaded(n) for n in _COMMANDS], help=cli.help, params=list(cli.params))
+    loaded.context_settings = cli.context_settings
+    assert lazy_help == CliRunner().invoke(loaded, ["--help"], terminal_width=width).output
+    assert "validate" in lazy_help and "conversations" in lazy_help
+
+
+def test_a_command_loads_when_used_and_an_unknown_one_is_still_a_usage_error_with_suggestions() -> None:
+    fresh = LazyGroup("echo-player", lazy=_COMMANDS)
+    result = CliRunner().invoke(fresh, ["schema"], standalone_mode=False)
+    assert result.exception is None and '"$schema"' in result.output
+    assert set(fresh.commands) == {"schema"}
+    bad = CliRunner().invoke(fresh, ["valiate"])
+    assert bad.exit_code == 2 and "No such command 'valiate'" in bad.output
+    if hasattr(click.exceptions, "NoSuchCommand"):  # click >= 8.4 suggests close names
+        assert "Did you mean 'validate'?" in bad.output
+
+
+def _imported_after(*args: str, env: dict[str, str] | None = None) -> tuple[int, list[str]]:
+    """Run `echo-player ARGS` in a fresh interpreter; the modules it had imported at exit."""
+    script = (
+        "import atexit, json, sys\n"
+        "atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.stderr))\n"
+        f"sys.argv = ['echo-player', *{list(args)!r}]\n"
+        "from player.__main__ import main\n"
+        "main()\n"
+    )
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("TAVUS_")}
+    full_env.update(env or {})
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=full_env, timeout=60)
+    return result.returncode, json.loads(result.stderr.strip().splitlines()[-1])
+
+
+def test_help_imports_no_command_module_and_no_model() -> None:
+    code, modules = _imported_after("--help")
+    assert code == 0
+    commands = [f"player.cli.{m}" for m in COMMAND_MODULES]
+    assert not [m for m in modules if m in commands or m.startswith(("player.scenario", "player.plan", "yaml"))]
+
+
+def test_validate_on_a_text_file_imports_no_http_schema_library_simulator_or_playback(tmp_path: Path) -> None:
+    path = tmp_path / "small.scenario.yaml"
+    path.write_text("version: 1\nname: Small\nsteps:\n  - say: Hello there!\n  - pause: 1s\n")
+    code, modules = _imported_after("validate", str(path))
+    assert code == 0
+    heavy = ("httpx", "httpcore", "jsonschema", "asyncio", "numpy", "player.simulator", "player.playback", "player.tavus", "player.audio")
+    assert not [m for m in modules if m.split(".")[0] in heavy or m.startswith(heavy)]
+    assert "player.cli.authoring" in modules and "player.cli.play" not in modules  # only its own command
+
+
+def test_completion_of_command_names_still_lists_every_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "player"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "_ECHO_PLAYER_COMPLETE": "bash_complete", "COMP_WORDS": "echo-player ", "COMP_CWORD": "1"},
+        timeout=60,
+    )
+    assert result.returncode == 0
+    assert result.stdout.split() == [f"plain,{name}" for name in sorted(_COMMANDS)]
