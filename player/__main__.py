@@ -8,6 +8,7 @@ until `play` hands them to its event loop; player.cli.main turns that into the o
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -33,10 +34,14 @@ def install_signal_handlers() -> None:
 
 def main() -> None:
     install_signal_handlers()
+    # Then the cyclic collector pauses while the command line imports (player.cli._startup
+    # says why, and where it runs again).
+    paused = gc.isenabled()
+    gc.disable()
     try:
         from .cli import main as cli_main
 
-        cli_main()
+        cli_main(collector_paused=paused)
     except KeyboardInterrupt as exc:  # before player.cli.main's own handling was in place
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the one line below is the last word
         signal.signal(signal.SIGTERM, signal.SIG_IGN)

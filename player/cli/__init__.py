@@ -17,12 +17,13 @@ import click
 
 from ..errors import EchoPlayerError
 from ..exitcodes import ExitCode
+from . import _startup
 from ._lazy import LazyCommand, LazyGroup
 
 __all__ = ["cli", "main"]
 
 # Every command: where it lives and the first sentence of its help, which `--help` lists
-# (tests/cli/test_lazy_commands.py holds these to the commands' own docstrings).
+# (tests/cli/test_cold_start.py holds these to the commands' own docstrings).
 _COMMANDS = {
     "validate": LazyCommand(
         "authoring:validate_command", "Check scenario files (folders: every *.scenario.yaml below) without playing them."
@@ -65,10 +66,13 @@ def _register() -> None:
 _COMPLETE_VAR = "_ECHO_PLAYER_COMPLETE"
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None, *, collector_paused: bool = False) -> None:
     """Runs the command and exits with its code. `python -m player` and the `echo-player` script
-    come through player.__main__, which installs the signal handlers first."""
+    come through player.__main__, which installs the signal handlers first and pauses the
+    garbage collector (`collector_paused`: see _startup)."""
     ours = False  # a signal was caught by player.__main__'s handlers
+    if collector_paused:
+        _startup.collector_paused()
     try:
         instruction = os.environ.get(_COMPLETE_VAR)
         if instruction:  # shell completion (README "Shell completion"), as cli.main would do it

@@ -3,7 +3,7 @@
 click's documented "lazily loading subcommands" pattern, plus each command's summary kept
 beside its "module:attr", so `echo-player --help` lists every command without importing any
 (the command modules pull in the scenario model, the playback options and more: tens of
-milliseconds of a cold start). tests/cli/test_lazy_commands.py holds the summaries to the
+milliseconds of a cold start). tests/cli/test_cold_start.py holds the summaries to the
 commands' own help, so the two cannot drift.
 """
 
