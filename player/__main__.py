@@ -38,6 +38,11 @@ def main() -> None:
     # says why, and where it runs again).
     paused = gc.isenabled()
     gc.disable()
+    # httpx imports its optional command line (httpx._main, which imports click, pygments and
+    # rich) whenever those are installed, as they often are: 15 ms and more of every run that
+    # talks to Tavus or the local replica. This process never runs httpx's command line, and
+    # without the module httpx defines its own stand-in `main` (as without its `cli` extra).
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]  # None: "no such module"
     try:
         from .cli import main as cli_main
 

@@ -75,7 +75,7 @@ def test_a_command_loads_when_used_and_an_unknown_one_is_still_a_usage_error_wit
         assert "Did you mean 'validate'?" in bad.output
 
 
-def _run_entry_point(*args: str, at_exit: str = "sorted(sys.modules)") -> tuple[int, Any]:
+def _run_entry_point(*args: str, at_exit: str = "sorted(k for k, v in sys.modules.items() if v is not None)") -> tuple[int, Any]:
     """Run `echo-player ARGS` through player.__main__ in a fresh interpreter: its exit code, and
     the value of the expression `at_exit` as the interpreter exits."""
     script = (
@@ -143,3 +143,12 @@ def test_the_collector_is_left_alone_when_the_command_line_runs_in_process(tmp_p
     with pytest.raises(SystemExit) as exit_info:
         cli_module.main(["play", "--local", "--no-interactive", str(_small(tmp_path))])
     assert exit_info.value.code == 0 and gc.isenabled()
+
+
+def test_a_local_play_imports_httpx_without_its_command_line(tmp_path: Path) -> None:
+    """httpx imports its optional CLI (pygments, rich) when they are installed; the entry point
+    keeps it out, and the run over httpx works without it."""
+    pytest.importorskip("pygments")  # installed with the dev tools; else httpx never loads it anyway
+    code, modules = _imported_after("play", "--local", "--no-interactive", str(_small(tmp_path)))
+    assert code == 0 and "httpx" in modules
+    assert not [m for m in modules if m.split(".")[0] in ("pygments", "rich")]
