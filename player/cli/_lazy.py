@@ -20,7 +20,7 @@ __all__ = ["LazyCommand", "LazyGroup"]
 
 
 class LazyCommand:
-    """Where a command lives and the first paragraph of its help (what `--help` shortens)."""
+    """Where a command lives, and the first sentence of its help: all of it `--help` shows."""
 
     __slots__ = ("target", "summary")
 
@@ -29,7 +29,7 @@ class LazyCommand:
         self.summary = summary
 
     def load(self) -> click.Command:
-        module, _, attr = self.target.partition(":")
+        module, _sep, attr = self.target.partition(":")
         command = getattr(importlib.import_module(f".{module}", __package__), attr)
         if not isinstance(command, click.Command):  # a wrong map entry: fail loudly, not with None
             raise TypeError(f"{self.target} is not a click command")
