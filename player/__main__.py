@@ -8,6 +8,7 @@ until `play` hands them to its event loop; player.cli.main turns that into the o
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -33,10 +34,19 @@ def install_signal_handlers() -> None:
 
 def main() -> None:
     install_signal_handlers()
+    # Then the cyclic collector pauses while the command line imports (player.cli._startup
+    # says why, and where it runs again).
+    paused = gc.isenabled()
+    gc.disable()
+    # httpx imports its optional command line (httpx._main, which imports click, pygments and
+    # rich) whenever those are installed, as they often are: 15 ms and more of every run that
+    # talks to Tavus or the local replica. This process never runs httpx's command line, and
+    # without the module httpx defines its own stand-in `main` (as without its `cli` extra).
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]  # None: "no such module"
     try:
         from .cli import main as cli_main
 
-        cli_main()
+        cli_main(collector_paused=paused)
     except KeyboardInterrupt as exc:  # before player.cli.main's own handling was in place
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the one line below is the last word
         signal.signal(signal.SIGTERM, signal.SIG_IGN)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import random
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import random
 
 __all__ = [
     "MESSAGE_TYPE",
@@ -63,12 +65,19 @@ PLACEHOLDER_CONVERSATION_ID = "c0000000000000000000"
 
 
 # Inference ids need to be unique, not secret: a generator seeded once from os.urandom, not
-# uuid4's urandom syscall per id (which under 100 playbacks cost 0.27 ms each, issue 13).
-_ids = random.Random(os.urandom(32))
+# uuid4's urandom syscall per id (which under 100 playbacks cost 0.27 ms each, issue 13). Made
+# on first use: `validate` and `plan` build no message, and importing `random` costs their
+# cold start. Two threads racing to make it get two generators, each seeded from urandom.
+_ids: "random.Random | None" = None
 
 
 def new_inference_id() -> str:
     """32 hex digits, like uuid4().hex."""
+    global _ids
+    if _ids is None:
+        import random
+
+        _ids = random.Random(os.urandom(32))
     return f"{_ids.getrandbits(128):032x}"
 
 

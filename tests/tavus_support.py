@@ -72,14 +72,7 @@ class CliResult:
 def run_cli(monkeypatch: pytest.MonkeyPatch, fake: FakeTavus) -> Callable[..., CliResult]:
     """Runs `echo-player ARGS` through player.cli.main (its real error handling and exit codes),
     with the housekeeping commands registered and the environment pointed at the fake."""
-    import player.cli as cli_module
-    from player.cli import housekeeping
-
-    def register() -> None:  # only ours: the other command modules are someone else's tests
-        for command in housekeeping.COMMANDS:
-            cli_module.cli.add_command(command)
-
-    monkeypatch.setattr(cli_module, "_register", register)
+    import player.cli as cli_module  # its commands load lazily: only the one a test runs
 
     def run(*args: str, env: Mapping[str, str | None] | None = None) -> CliResult:
         values: dict[str, str | None] = {"TAVUS_API_KEY": fake.api_key, "TAVUS_API_URL": fake.base_url}

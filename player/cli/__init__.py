@@ -2,7 +2,8 @@
 each command calls into the package and returns an ExitCode. Errors become one line on stderr.
 
 Heavy imports (httpx, daily, the audio stack) happen inside the commands that need them, so
-`echo-player validate` on a text-only file starts fast.
+`echo-player validate` on a text-only file starts fast; and a command's module is imported only
+when that command runs (`_lazy.LazyGroup`), so `--help` imports none of them.
 """
 
 from __future__ import annotations
@@ -16,33 +17,63 @@ import click
 
 from ..errors import EchoPlayerError
 from ..exitcodes import ExitCode
+from . import _startup
+from ._lazy import LazyCommand, LazyGroup
 
 __all__ = ["cli", "main"]
 
+# Every command: where it lives and the first sentence of its help, which `--help` lists
+# (tests/cli/test_cold_start.py holds these to the commands' own docstrings).
+_COMMANDS = {
+    "validate": LazyCommand(
+        "authoring:validate_command", "Check scenario files (folders: every *.scenario.yaml below) without playing them."
+    ),
+    "schema": LazyCommand("authoring:schema_command", "Print the scenario JSON schema (draft-07) for editors and other tools."),
+    "new": LazyCommand("authoring:new_command", "Write a commented starter scenario to NAME.scenario.yaml (or NAME if it ends in .yaml)."),
+    "conversations": LazyCommand("housekeeping:conversations", "List and end Tavus conversations."),
+    "cleanup": LazyCommand(
+        "housekeeping:cleanup_command",
+        "End the conversations and delete the personas echo-player created and left behind"
+        " (found in the ledger and by the `[echo-player ...]` name tag).",
+    ),
+    "doctor": LazyCommand(
+        "housekeeping:doctor", "Check what a real run needs: an accepted API key, daily-python, ffmpeg, an empty ledger."
+    ),
+    "plan": LazyCommand(
+        "plan:plan_command",
+        "Print the resolved steps of FILE with estimated start, length, messages and bytes (or, with --format svg, the planned timeline).",
+    ),
+    "play": LazyCommand(
+        "play:play_command", "Play FILES (scenarios, or folders of them) into new Tavus echo conversations (or the local replica)."
+    ),
+    "report": LazyCommand("report:report_command", "Draw what happened in the run log(s) LOGS: the timeline, the steps, the outcome."),
+    "serve": LazyCommand("serve:serve_command", "Serve control over HTTP (presenter page at /, JSON API, the seed's relay)."),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(cls=LazyGroup, lazy=_COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="echo-player", prog_name="echo-player")
 def cli() -> None:
     """Play declarative YAML scenarios into Tavus echo-mode conversations."""
 
 
 def _register() -> None:
-    from . import authoring, housekeeping, plan, play, report, serve
-
-    for module in (authoring, housekeeping, plan, play, report, serve):
-        for command in module.COMMANDS:
-            cli.add_command(command)
+    """Import every command now (for tests that read `cli.commands`); `main` needs none of it."""
+    assert isinstance(cli, LazyGroup)
+    cli.load_all()
 
 
 _COMPLETE_VAR = "_ECHO_PLAYER_COMPLETE"
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None, *, collector_paused: bool = False) -> None:
     """Runs the command and exits with its code. `python -m player` and the `echo-player` script
-    come through player.__main__, which installs the signal handlers first."""
+    come through player.__main__, which installs the signal handlers first and pauses the
+    garbage collector (`collector_paused`: see _startup)."""
     ours = False  # a signal was caught by player.__main__'s handlers
+    if collector_paused:
+        _startup.collector_paused()
     try:
-        _register()
         instruction = os.environ.get(_COMPLETE_VAR)
         if instruction:  # shell completion (README "Shell completion"), as cli.main would do it
             from click.shell_completion import shell_complete

@@ -22,6 +22,8 @@ STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
 
 @dataclass(frozen=True, slots=True)
 class Outputs:
+    """What a play writes besides its console: --report, --junit and --format."""
+
     report: str | None = None  # a file (one run) or a folder (a suite)
     junit: str | None = None
     fmt: str = "text"  # text | github

@@ -22,6 +22,7 @@ from ..plan import Plan
 from ..playback import Controller, Outcome, RunLog, RunOptions, Session
 from ._console import Console, conversation_line
 from ._signals import until_signal
+from ._startup import resume_collector
 
 if TYPE_CHECKING:
     from ._terminal import KeyInput
@@ -67,6 +68,7 @@ def run_playback(
             )
             session = Session(plan, backend, log=log, options=options)
             caught: list[str] = []
+            resume_collector()  # the run begins: everything it needs is imported
             try:
                 outcome = asyncio.run(_main(session, console, controller, caught, keys=interactive))
             except BaseException as exc:

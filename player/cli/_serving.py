@@ -21,6 +21,7 @@ from ..server import ControlServer, Relay, RelayControls, ServedPlay, ServerConf
 from ._console import Console, conversation_line
 from ._playback import report_cleanup, start_keys
 from ._signals import until_signal
+from ._startup import resume_collector
 
 __all__ = ["serve_relay", "serve_scenario", "announce"]
 
@@ -100,6 +101,7 @@ def serve_relay(
                 finally:
                     await server.stop()
 
+            resume_collector()  # serving begins: everything it needs is imported
             try:
                 asyncio.run(main())
             finally:
@@ -175,6 +177,7 @@ def serve_scenario(
                     await served.server.stop()
 
             caught: list[str] = []
+            resume_collector()  # serving begins: everything it needs is imported
             try:
                 outcome = asyncio.run(main())
             except BaseException as exc:

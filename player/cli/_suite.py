@@ -35,6 +35,8 @@ PlayOne = Callable[[str, "str | None"], ExitCode]  # (scenario file, run log pat
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class SuiteOptions:
+    """The suite options of `play`: outputs, --threshold, --jobs and --shard."""
+
     outputs: Outputs
     thresholds: dict[str, float]
     jobs: int = 1

@@ -24,6 +24,7 @@ from typing import IO, TYPE_CHECKING
 
 from ..exitcodes import ExitCode
 from ._outputs import STEP_SUMMARY, missing_run, write_outputs
+from ._startup import resume_collector
 
 if TYPE_CHECKING:
     from ..report import Run
@@ -65,6 +66,8 @@ def slugs(files: list[Path]) -> list[str]:
 
 @dataclass
 class _Child:
+    """One scenario of a suite: its child process, log, output and exit code."""
+
     index: int
     file: Path
     log: Path
@@ -91,6 +94,7 @@ def run_suite(files: list[Path], suite: "SuiteOptions", *, log_dir: str | None, 
     children = [_Child(k, f, logs / f"{n}.jsonl") for k, (f, n) in enumerate(zip(files, names))]
     live = suite.jobs == 1
     extra = child_args + ([] if live else ["--no-interactive"])
+    resume_collector()  # the suite's long wait for its children begins
     _run_children(children, suite.jobs, extra, live)
     runs: list[Run] = []
     for child in children:

@@ -38,6 +38,8 @@ _LISTED_IDS = 20  # ids an unknown --from lists at most
 
 @dataclass(frozen=True, slots=True)
 class PlannedStep:
+    """A step with its estimated start and length, what it holds, and what it sends."""
+
     step: Step
     start: float  # estimated offset from t=0, seconds
     duration: float  # estimated length of what it does: speech, pause, cue, wait
@@ -49,6 +51,8 @@ class PlannedStep:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
+    """A scenario's steps with their estimated times, the total length and the plan's warnings."""
+
     scenario: Scenario
     steps: tuple[PlannedStep, ...]
     total: float  # estimated end of the last thing that happens (speech included)

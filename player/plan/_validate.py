@@ -27,6 +27,8 @@ LENGTH_WARNING_RATIO = 0.9  # warn when the estimate passes this share of max_ca
 
 @dataclass(frozen=True, slots=True)
 class FileResult:
+    """What checking one file found: its diagnostics and, without errors, its scenario and plan."""
+
     path: str
     scenario: Scenario | None  # None when it has errors
     diagnostics: tuple[Diagnostic, ...]

@@ -78,6 +78,8 @@ class Diagnostic:
 
 @dataclass(frozen=True, slots=True)
 class Defaults:
+    """The scenario's `defaults:`, the values steps take when they do not set their own."""
+
     sample_rate: int = 24000
     chunk: float = 0.05  # seconds of audio per app message
     lead: float = 1.0  # how far audio may be sent ahead of real time
@@ -108,6 +110,8 @@ class MicrophoneSpec:
 
 @dataclass(frozen=True, slots=True)
 class ConversationSpec:
+    """The scenario's `conversation:`: the persona, replica, properties and how the run starts and ends."""
+
     pos: Pos | None = None
     persona: PersonaSpec | None = None
     persona_id: str | None = None  # reuse an existing persona; never deleted
@@ -148,6 +152,8 @@ class At:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StepBase:
+    """What every step has: where it was written, its index, id, `at`, note, gap and include chain."""
+
     pos: Pos  # where the action key is
     index: int = 0  # position in Scenario.steps
     id: str | None = None
@@ -168,6 +174,8 @@ class StepBase:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Say(StepBase):
+    """`say`: text the replica speaks, in one utterance."""
+
     texts: tuple[str, ...]  # one utterance; several pieces are streamed in order
     wait: WaitMode = "speech"
     words_per_minute: float = 150.0
@@ -181,6 +189,8 @@ class Say(StepBase):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Play(StepBase):
+    """`play`: an audio clip (or a part of it) the replica speaks."""
+
     path: Path  # resolved, absolute
     source: str  # the path as written (after vars), for messages
     start: float | None = None  # `from`
@@ -196,16 +206,20 @@ class Play(StepBase):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Interrupt(StepBase):
-    pass
+    """`interrupt`: stop what the replica is saying."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Pause(StepBase):
+    """`pause`: wait this many seconds."""
+
     seconds: float
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WaitFor(StepBase):
+    """`wait_for`: wait for an event (or replica speech or silence), up to a timeout."""
+
     event: str  # normalized: see normalize_event
     timeout: float = 30.0
     on_timeout: Literal["fail", "continue"] = "fail"
@@ -216,12 +230,16 @@ class WaitFor(StepBase):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Cue(StepBase):
+    """`cue`: a manual go (Enter or ] on a terminal); otherwise it goes on after `auto` seconds."""
+
     text: str
     auto: float = 0.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Send(StepBase):
+    """`send`: an interaction message sent as written (conversation_id filled in)."""
+
     message: Mapping[str, Any]
 
 
@@ -230,6 +248,8 @@ Step = Say | Play | Interrupt | Pause | WaitFor | Cue | Send
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
+    """A loaded scenario: its settings and resolved steps, and the files it came from."""
+
     path: Path
     name: str
     description: str | None

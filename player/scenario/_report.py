@@ -18,7 +18,9 @@ from ._model import Diagnostic
 
 __all__ = ["render_text", "render_json", "render_github", "diagnostic_dict", "summary", "plural"]
 
-_TOKEN = re.compile(r"\$\{[^}]*\}?|\"(?:[^\"\\]|\\.)*\"?|'(?:[^']|'')*'?|[^\s:,\[\]{}#]+")
+# The token a caret underlines. A pattern, not a compiled regex: only a diagnostic needs it, and
+# re's own cache compiles it then (a valid file's validate never pays for it).
+_TOKEN = r"\$\{[^}]*\}?|\"(?:[^\"\\]|\\.)*\"?|'(?:[^']|'')*'?|[^\s:,\[\]{}#]+"
 _MAX_SOURCE = 2 * 1024 * 1024
 EXCERPT_WIDTH = 120  # columns of the source line shown around the caret
 _MAX_MESSAGE = 300  # characters of a message or hint in text and GitHub output
@@ -43,7 +45,7 @@ def _block(d: Diagnostic, color: bool) -> str:
         pad = " " * len(number)
         shown = source.replace("\t", " ")
         col = min(max(d.pos.col, 1), len(shown) + 1)
-        match = _TOKEN.match(shown, col - 1)
+        match = re.compile(_TOKEN).match(shown, col - 1)
         width = max(1, len(match.group(0)) if match else 1)
         shown, offset, width = _window(shown, col - 1, width)
         lines += [

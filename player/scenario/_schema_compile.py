@@ -56,6 +56,21 @@ def _equal(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b or (_is_number(a) and _is_number(b) and a == b)
 
 
+def _pattern(pattern: str) -> Check:
+    """Compiled on first use: a file that never reaches a pattern (most use one or two of them)
+    does not pay for compiling it, which validate's cold start notices."""
+    compiled: list[re.Pattern[str]] = []
+
+    def check(v: Any) -> bool:
+        if not isinstance(v, str):
+            return True
+        if not compiled:
+            compiled.append(re.compile(pattern))
+        return compiled[0].search(v) is not None
+
+    return check
+
+
 class _Compiler:
     def __init__(self, root: Mapping[str, Any]) -> None:
         self.root = root
@@ -114,8 +129,7 @@ class _Compiler:
         if key == "const":
             return lambda v: _equal(v, value)
         if key == "pattern":
-            regex = re.compile(value)
-            return lambda v: not isinstance(v, str) or regex.search(v) is not None
+            return _pattern(value)
         if key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             # Written as jsonschema does ("invalid if below"), so NaN passes alike.
             fails = {"minimum": operator.lt, "maximum": operator.gt, "exclusiveMinimum": operator.le, "exclusiveMaximum": operator.ge}[key]

@@ -3,7 +3,6 @@ the scenario format ("unknown key 'sya' in a step", "did you mean 'say'?"), one 
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -31,6 +30,8 @@ _Found = tuple[Diagnostic, str, tuple[Any, ...]]  # the diagnostic, its kind, th
 
 
 def did_you_mean(word: object, choices: Sequence[str]) -> str | None:
+    import difflib  # deferred: only a mistake gets here, and a valid file's cold start skips it
+
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else None
 

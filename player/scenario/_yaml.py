@@ -20,7 +20,6 @@ from typing import Any, BinaryIO
 import yaml
 
 from ._model import Diagnostic, Pos
-from ._yaml_hints import explain
 
 __all__ = [
     "Node",
@@ -71,6 +70,8 @@ class YamlError(Exception):
 
 @dataclass(eq=False, slots=True)
 class Node:
+    """A YAML node with its position: a scalar, a map or a sequence."""
+
     kind: str  # "scalar" | "map" | "seq"
     pos: Pos
     value: Any  # a Python scalar, dict[str, Node] or list[Node]
@@ -79,6 +80,8 @@ class Node:
 
 @dataclass(frozen=True, slots=True)
 class Document:
+    """A parsed file: its text, the node tree with positions, and the plain data."""
+
     file: str  # as shown in messages
     text: str
     root: Node
@@ -204,6 +207,8 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagn
         if "\t" in indent or line[mark.column : mark.column + 1] == "\t":
             hint = "indent with spaces; YAML does not allow tabs for indentation"
         else:
+            from ._yaml_hints import explain  # deferred: only a syntax error needs it (regexes to compile)
+
             context = exc.context_mark if exc.problem_mark is not None else None
             found = explain(text, mark.line, mark.column, exc.context, (context.line, context.column) if context else None)
             if found is not None:  # reported where the mistake is, which may be lines before

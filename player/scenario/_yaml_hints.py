@@ -23,6 +23,8 @@ _FLOW = ("while parsing a flow sequence", "while parsing a flow mapping")
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """The likely mistake behind a syntax error, where it is and how to fix it."""
+
     line: int  # 0-based, as the parser's marks
     column: int
     message: str

@@ -24,6 +24,8 @@ _Index = dict[tuple[str, str], list[LedgerEntry]]  # (kind, id or name) -> ledge
 
 @dataclass(frozen=True, slots=True)
 class CleanupItem:
+    """One thing `cleanup` ends, deletes, forgets or skips, and how it went."""
+
     kind: Literal["conversation", "persona"]
     id: str | None
     name: str | None

@@ -36,6 +36,8 @@ _VERSION = 1
 
 @dataclass(frozen=True, slots=True)
 class LedgerEntry:
+    """A resource a run created (or tried to), remembered until it is cleaned up."""
+
     kind: ResourceKind
     name: str  # the tagged name, so an entry whose create never answered can still be found
     base_url: str

@@ -61,6 +61,8 @@ def _opt_str(value: Any) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Replica:
+    """A replica as the API returns it."""
+
     id: str
     name: str | None = None
     status: str | None = None  # started | completed | error
@@ -85,6 +87,8 @@ class Replica:
 
 @dataclass(frozen=True, slots=True)
 class Persona:
+    """A persona as the API returns it."""
+
     id: str
     name: str | None = None
     pipeline_mode: str | None = None
@@ -113,6 +117,8 @@ class Persona:
 
 @dataclass(frozen=True, slots=True)
 class Conversation:
+    """A conversation as the API returns it."""
+
     id: str
     url: str | None = None
     name: str | None = None

@@ -40,6 +40,8 @@ class RetryPolicy:
 
 @dataclass(frozen=True, slots=True, repr=False)
 class TavusSettings:
+    """Where and how to reach the Tavus API; the key is never shown."""
+
     api_key: str
     base_url: str = DEFAULT_BASE_URL
     api: ApiVocabulary = "personas"

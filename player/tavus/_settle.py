@@ -27,6 +27,8 @@ _POLL = 0.2  # seconds between lookups: a late create shows up within this of it
 
 @dataclass(frozen=True, slots=True)
 class Settled:
+    """How a create whose outcome was unknown was settled."""
+
     kind: ResourceKind
     id: str | None  # None: never found
     name: str  # the tagged name

@@ -42,6 +42,12 @@ def _interrupted(result: Exit, sig: signal.Signals) -> None:
 
 # -- signal x phase -------------------------------------------------------------------------
 
+# Start-up cases: the persona create is held (2 s) and waited for (read timeout 5 s), so it is
+# still in flight when the signal comes, however fast the start was and however late the signal
+# (a fast start reached it, and timed it out at the usual 0.5 s, before a signal late on a busy
+# machine). The held create lands within the way out's 3 s lookup, which then deletes it.
+_HELD = {"TAVUS_READ_TIMEOUT": "5"}
+
 
 @pytest.mark.parametrize("sig", SIGNALS)
 @pytest.mark.parametrize("at", [0.0, 0.05, 0.1, 0.3])
@@ -49,8 +55,8 @@ def test_start_up(fake: FakeTavus, tmp_path: Path, sig: signal.Signals, at: floa
     """The first moments, through `python -m player` itself, from its first statement on (the
     handlers are in place; `at` seconds later): 130 and one line, never a KeyboardInterrupt
     traceback (rc -2) or SIGTERM's silent default (rc -15), whatever it is importing then."""
-    fake.faults.delay(1.0, times=5, method="POST", path=PERSONAS)  # it never gets to a room
-    result = run_play(fake, tmp_path, write_scenario(tmp_path, SAY), sig=sig, after=at, entry="module")
+    fake.faults.delay(2.0, times=5, method="POST", path=PERSONAS)  # it never gets to a room
+    result = run_play(fake, tmp_path, write_scenario(tmp_path, SAY), sig=sig, after=at, entry="module", env=_HELD)
     _report(f"start-up+{at}s {sig.name}", result)
     _interrupted(result, sig)
     assert len(result.err_lines) == 1, result.err
@@ -61,8 +67,8 @@ def test_start_up(fake: FakeTavus, tmp_path: Path, sig: signal.Signals, at: floa
 def test_start_up_through_the_echo_player_script(fake: FakeTavus, tmp_path: Path, sig: signal.Signals) -> None:
     if not (Path(sys.executable).with_name("echo-player")).exists():
         pytest.skip("no echo-player script beside the interpreter")
-    fake.faults.delay(1.0, times=5, method="POST", path=PERSONAS)
-    result = run_play(fake, tmp_path, write_scenario(tmp_path, SAY), sig=sig, after=0.05, entry="script")
+    fake.faults.delay(2.0, times=5, method="POST", path=PERSONAS)
+    result = run_play(fake, tmp_path, write_scenario(tmp_path, SAY), sig=sig, after=0.05, entry="script", env=_HELD)
     _interrupted(result, sig)
     assert len(result.err_lines) == 1, result.err
     result.assert_nothing_left()

@@ -148,10 +148,26 @@ def test_schema_command_prints_the_schema() -> None:
 
 
 def test_the_packaged_schema_is_preferred(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from player.scenario import _schema
+
+    # A wheel's layout: player/_data/ beside player/scenario/, and the repo's copy there too.
+    packaged = tmp_path / "site" / "player" / "_data" / "scenario.schema.json"
+    packaged.parent.mkdir(parents=True)
+    packaged.write_text("{}")
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "scenario.schema.json").write_text("{}")
+    monkeypatch.setattr(_schema, "__file__", str(tmp_path / "site" / "player" / "scenario" / "_schema.py"))
+    assert schema_path() == packaged
+
+
+def test_a_package_not_on_disk_finds_its_schema_through_importlib_resources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib.resources
+
+    from player.scenario import _schema
 
     (tmp_path / "_data").mkdir()
     packaged = tmp_path / "_data" / "scenario.schema.json"
     packaged.write_text("{}")
+    monkeypatch.setattr(_schema, "__file__", str(tmp_path / "in.zip" / "player" / "scenario" / "_schema.py"))
     monkeypatch.setattr(importlib.resources, "files", lambda package: tmp_path)
     assert schema_path() == packaged

@@ -15,6 +15,8 @@ FaultKind = Literal["status", "drop", "lose", "delay"]
 
 @dataclass
 class Fault:
+    """One programmed failure and how many more requests it applies to."""
+
     kind: FaultKind
     remaining: int
     method: str | None
