@@ -9,7 +9,9 @@ it starts; objects made afterwards are collected as usual. When the last playbac
 ends, the frozen objects go back (gc.unfreeze) and the next collections take in what they left.
 
 A process that freezes objects itself (gc.freeze before forking workers, say) is left alone:
-echo-player then neither freezes nor unfreezes.
+echo-player then neither freezes nor unfreezes. The `echo-player` command is such a process: it
+freezes what its start-up made once, where its run begins (player.cli._startup), which covers
+nearly everything a single playback would freeze here.
 """
 
 from __future__ import annotations
