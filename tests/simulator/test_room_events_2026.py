@@ -134,7 +134,9 @@ def test_an_interrupt_cuts_a_microphone_turn_and_says_so() -> None:
         assert stopped.properties["interrupted"] is True
         assert events[-1].event_type == protocol.REPLICA_INTERRUPTED
         assert events[-1].message["inference_id"] == stopped.message["inference_id"]
-        (u,) = room.utterances
+        # The cut turn is the first; a piece of tone still in the track's write when the task
+        # was cancelled (a loaded machine) may start another after it, as on Tavus.
+        u = room.utterances[0]
         assert u.interrupted and u.spoken_seconds < 1.0
 
 
