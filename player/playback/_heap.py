@@ -30,7 +30,8 @@ _ours = False  # the frozen objects are ours to unfreeze (nobody else froze any)
 
 @contextlib.contextmanager
 def frozen_heap() -> Iterator[None]:
-    """For the length of one playback (nests and overlaps with others in the process)."""
+    """For the length of one playback (nests and overlaps with others in the process). Enter
+    it before t=0: the first one in asks gc.get_freeze_count(), which walks every frozen object."""
     global _playing, _ours
     with _lock:
         if _playing == 0:

@@ -164,9 +164,12 @@ class Session:
                 return self.outcome
             if not conversation.url:
                 raise PlaybackError(f"conversation {conversation.id} came back without a conversation_url")
-            t0 = await self._join(conversation.url, conversation.meeting_token)
-            self.log.origin = t0
-            await self._play(clips, conversation.id, t0)
+            # From before the join (gc.get_freeze_count walks what is frozen: ~7 ms, not at t=0)
+            # to the end of playback, no GC pass walks what exists now.
+            with frozen_heap():
+                t0 = await self._join(conversation.url, conversation.meeting_token)
+                self.log.origin = t0
+                await self._play(clips, conversation.id, t0)
             self.outcome.length = loop.time() - t0
             outcome = "played"
         except asyncio.CancelledError:
@@ -330,8 +333,7 @@ class Session:
 
         pump.start(fail)
         try:
-            with frozen_heap():  # no full GC pass over what exists now pauses the steps
-                self.outcome.records = await self._scheduler.run(t0)
+            self.outcome.records = await self._scheduler.run(t0)
         except asyncio.CancelledError:
             if pump.failure is not None:
                 if hasattr(main, "uncancel"):  # Python 3.11+; 3.10 keeps no cancel count

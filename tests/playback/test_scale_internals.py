@@ -7,6 +7,8 @@ import asyncio
 import gc
 import threading
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -122,3 +124,29 @@ def test_the_pump_forgets_what_nobody_can_ask_about_and_still_answers_from_its_h
     assert kept == [3.0, 4.0]
     assert found is not None and found.t == 3.0
     assert gone is None
+
+
+def test_the_heap_is_frozen_before_t0_not_at_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # gc.get_freeze_count() walks every frozen object (~7 ms after the CLI froze its start-up):
+    # asked at t=0 it made the first step that late.
+    import player
+    from player.playback import _heap, _scheduler
+
+    asked: list[float] = []
+    real_count = gc.get_freeze_count
+    monkeypatch.setattr(_heap.gc, "get_freeze_count", lambda: asked.append(time.monotonic()) or real_count())
+    starts: list[float] = []
+    real_run = _scheduler.Scheduler.run
+
+    async def run(self: Any, t0: float) -> Any:
+        starts.append(t0)
+        return await real_run(self, t0)
+
+    monkeypatch.setattr(_scheduler.Scheduler, "run", run)
+    gc.unfreeze()
+    path = tmp_path / "one.scenario.yaml"
+    path.write_text("version: 1\nsteps:\n  - say: Hi\n    wait: none\n", encoding="utf-8")
+    outcome = player.play(path, local=True)
+    assert len(outcome.records) == 1
+    assert asked and starts and asked[0] < starts[0]
+    assert gc.get_freeze_count() == 0  # thawed after the last playback
