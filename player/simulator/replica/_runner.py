@@ -26,18 +26,6 @@ if TYPE_CHECKING:
 __all__ = ["ReplicaRunner"]
 
 
-def _yield_gil() -> None:
-    """Let a thread that waits for the GIL (the player's event loop) have it now.
-
-    Tavus's replica runs on Tavus's machines and takes nothing from the player's process; this
-    one shares its GIL. Run through, a batch of replicas kept the loop waiting for the GIL for
-    milliseconds at a time: at 100 playbacks the median step was 2-6 ms late, p99 30-45 ms.
-    Yielding after each replica it advances costs some CPU (the hand-overs: 7.8 -> ~9.5 s of CPU
-    at 100) and brought those to ~0.5 ms and ~5-9 ms (issue 13). Yielding in the daily-core
-    thread as well made it worse (its callbacks are short and hand events to the loop)."""
-    time.sleep(0)
-
-
 class ReplicaRunner:
     def __init__(self, name: str = "replicas") -> None:
         self._name = name
@@ -96,7 +84,6 @@ class ReplicaRunner:
                     replica._handle(item)
                 replica._advance(time.monotonic())
                 touched.add(replica)
-                _yield_gil()
             now = time.monotonic()
             heap = self._heap
             surfaced: set[Replica] = set()  # their heap entry is gone: a new one is due
@@ -107,7 +94,6 @@ class ReplicaRunner:
                     if replica not in touched:
                         replica._advance(now)
                         touched.add(replica)
-                        _yield_gil()
             for replica in touched:
                 if replica in self._stopped:
                     upcoming = replica._next_deadline()
