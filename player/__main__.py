@@ -15,13 +15,16 @@ import sys
 from types import FrameType
 from typing import NoReturn
 
+from . import _early_signals
 from .exitcodes import ExitCode
 
 __all__ = ["main", "install_signal_handlers", "exit_now"]
 
 
 def _raise(signum: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(signal.Signals(signum).name)
+    name = signal.Signals(signum).name
+    _early_signals.note(name)  # in case the raise lands where it is swallowed (see there)
+    raise KeyboardInterrupt(name)
 
 
 def install_signal_handlers() -> None:

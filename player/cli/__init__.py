@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import click
 
+from .. import _early_signals
 from ..errors import EchoPlayerError
 from ..exitcodes import ExitCode
 from . import _startup
@@ -98,6 +99,7 @@ def main(argv: Sequence[str] | None = None, *, collector_paused: bool = False) -
         click.echo(f"echo-player: error: {exc}", err=True)
         code = exc.exit_code
     except KeyboardInterrupt as exc:  # a signal outside `play`'s event loop (see player.__main__)
+        _early_signals.take()  # handled here: not one to act on again
         ours = _last_word()
         name = exc.args[0] if exc.args and isinstance(exc.args[0], str) else "SIGINT"
         click.echo(f"echo-player: error: interrupted by {name}", err=True)
@@ -105,6 +107,11 @@ def main(argv: Sequence[str] | None = None, *, collector_paused: bool = False) -
     except Exception as exc:  # noqa: BLE001 - a bug of ours: still one line, never a traceback
         click.echo(f"echo-player: internal error: {type(exc).__name__}: {exc} (please report it)", err=True)
         code = ExitCode.FAILED
+    swallowed = _early_signals.take()
+    if swallowed is not None and code != ExitCode.INTERRUPTED:  # its KeyboardInterrupt was lost
+        ours = _last_word()
+        click.echo(f"echo-player: error: interrupted by {swallowed}", err=True)
+        code = ExitCode.INTERRUPTED
     if code == ExitCode.INTERRUPTED and (ours or _last_word()):
         from ..__main__ import exit_now  # the echo-player script or python -m player
 

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from types import FrameType
 from typing import TypeVar
 
+from .. import _early_signals
 from ..errors import Interrupted
 
 __all__ = ["until_signal"]
@@ -57,6 +58,10 @@ async def until_signal(
             loop.call_soon_threadsafe(on_loop, name)
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    early = _early_signals.take()
+    if early is not None:  # it came during start-up and its KeyboardInterrupt was swallowed
+        caught.append(early)
+        loop.call_soon(on_loop, early)
     try:
         return await task
     except asyncio.CancelledError:
