@@ -27,9 +27,17 @@ def _raise(signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt(name)
 
 
+def _unraisable(info: "sys.UnraisableHookArgs") -> None:
+    if isinstance(info.exc_value, KeyboardInterrupt):
+        return  # our handler's raise, swallowed where it landed: noted, acted on later (no traceback)
+    sys.__unraisablehook__(info)
+
+
 def install_signal_handlers() -> None:
     """SIGINT and SIGTERM raise KeyboardInterrupt("SIGINT"/"SIGTERM"). A SIGINT the parent set
-    to be ignored (a background job) stays ignored."""
+    to be ignored (a background job) stays ignored. A raise that lands where Python cannot raise
+    it (a weakref callback, a finalizer) prints nothing: player._early_signals keeps it."""
+    sys.unraisablehook = _unraisable
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
         signal.signal(signal.SIGINT, _raise)
     signal.signal(signal.SIGTERM, _raise)
