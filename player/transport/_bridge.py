@@ -32,6 +32,8 @@ class LoopBridge:
     def post(self, fn: Callable[..., None], *args: Any) -> None:
         """From any thread: fn(*args) on the loop, after every call posted before it. Dropped
         once the loop has closed."""
+        if self._loop.is_closed():
+            return
         with self._lock:
             self._calls.append((fn, args))
             if self._woken:

@@ -20,7 +20,7 @@ from typing import Any
 
 from .. import protocol
 from ..errors import EchoPlayerError, JoinError, PlaybackError
-from ._bridge import bridge_for
+from ._bridge import LoopBridge, bridge_for
 from ._daily_microphone import DailyMicrophone
 from .base import APP_MESSAGE, REPLICA_JOINED, REPLICA_LEFT, ROOM_ERROR, Microphone, RoomEvent, Transport
 
@@ -83,6 +83,7 @@ class DailyTransport(Transport):
         self._piece = microphone_piece
         self._replica_name = replica_name
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._bridge: LoopBridge | None = None  # daily-core's threads -> the loop, once joined
         self._client: Any = None
         self._joined = False
         self._closed = False
@@ -99,14 +100,13 @@ class DailyTransport(Transport):
 
     # -- the bridge (daily-core threads -> loop) -------------------------------------------
     def _post(self, fn: Callable[..., None], *args: Any) -> None:
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            return
-        bridge_for(loop).post(fn, *args)  # in order, one wake-up for a burst of events
+        if self._bridge is not None:
+            self._bridge.post(fn, *args)  # in order, one wake-up for a burst; dropped once closed
 
     def _client_for(self, loop: asyncio.AbstractEventLoop) -> Any:
         if self._client is None:
             self._loop = loop
+            self._bridge = bridge_for(loop)
             if self._daily is None:
                 self._daily = _real_daily()
             init_daily(self._daily)

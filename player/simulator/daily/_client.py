@@ -97,18 +97,20 @@ class _Core:
             return
         with self._cond:
             self._ready.append((fn, args))
-            if self._sleeping:
-                self._sleeping = False  # the rest of a burst finds it awake: no notify each
-                self._cond.notify()
+            self._wake()
 
     def call_at(self, t: float, fn: Callable[..., Any] | None, *args: Any) -> None:
         if fn is None:
             return
         with self._cond:
             heapq.heappush(self._heap, (t, next(self._seq), fn, args))
-            if self._sleeping:
-                self._sleeping = False
-                self._cond.notify()
+            self._wake()
+
+    def _wake(self) -> None:
+        """Under the lock: notify the thread if it sleeps (the rest of a burst finds it awake)."""
+        if self._sleeping:
+            self._sleeping = False
+            self._cond.notify()
 
     def _take(self) -> list[tuple[Callable[..., Any], tuple[Any, ...]]]:
         """Under the lock: every call for now, else the one timed call due first (a call for
