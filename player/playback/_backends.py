@@ -2,7 +2,7 @@
 
 Both give the session the same two things: a TavusClient (the local one talks to the fake Tavus
 server on 127.0.0.1 over a real socket) and a factory of room transports. The session cannot
-tell them apart except through `local` and `underruns`.
+tell them apart except through `local` and `room_report`.
 
 `local_backend` is the core's one way into the simulator (player.simulator): a lazy import, so
 a run on Tavus never loads it, and nothing else in the core names it.
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..tavus import TavusClient
     from ..transport import Transport
 
-__all__ = ["Backend", "tavus_backend", "local_backend", "open_backend"]
+__all__ = ["Backend", "RoomReport", "tavus_backend", "local_backend", "open_backend"]
 
 
 class LocalRooms(Protocol):
@@ -42,26 +42,24 @@ class Backend:
     def local(self) -> bool:
         return self.rooms is not None
 
-    def _room(self, conversation_id: str | None) -> Any:
-        """The local replica's room of a conversation; None on Daily."""
-        return self.rooms.find(conversation_id) if self.rooms is not None and conversation_id else None
-
-    def underruns(self, conversation_id: str | None) -> int | None:
-        """How often the local replica's audio buffer ran dry; None on Daily."""
-        room = self._room(conversation_id)
-        return room.underruns if room is not None else None
-
-    def nonstandard(self, conversation_id: str | None) -> list[dict[str, Any]]:
-        """What the local replica accepted off the documented schema (field, value, why)."""
-        room = self._room(conversation_id)
+    def room_report(self, conversation_id: str | None) -> RoomReport | None:
+        """What the local replica's room says of a conversation (None on Daily). A blocking
+        call: with the rooms in a room host it asks that process, so call it off the loop."""
+        room = self.rooms.find(conversation_id) if self.rooms is not None and conversation_id else None
         if room is None:
-            return []
-        return [{"event_type": n.event_type, "field": n.field, "value": n.value, "message": n.message} for _, n in room.notes]
+            return None
+        notes = [{"event_type": n.event_type, "field": n.field, "value": n.value, "message": n.message} for _, n in room.notes]
+        return RoomReport(underruns=room.underruns, underrun_times=list(getattr(room, "underrun_times", [])), nonstandard=notes)
 
-    def underrun_times(self, conversation_id: str | None) -> list[float]:
-        """When the local replica's buffer ran dry (time.monotonic, as the event loop's clock); [] on Daily."""
-        room = self._room(conversation_id)
-        return list(getattr(room, "underrun_times", [])) if room is not None else []
+
+@dataclass(frozen=True)
+class RoomReport:
+    """A local room's account of a run: how often the replica's audio buffer ran dry and when
+    (time.monotonic, the event loop's clock), and what it accepted off the documented schema."""
+
+    underruns: int
+    underrun_times: list[float]
+    nonstandard: list[dict[str, Any]]  # field, value, why (and the event type)
 
 
 @contextlib.contextmanager

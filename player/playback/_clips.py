@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, MutableMapping
 from typing import TYPE_CHECKING
 
+from .._threads import in_thread
 from ..plan import Plan, PlannedStep
 from ..scenario import Play
-from ._threads import in_thread
 
 if TYPE_CHECKING:
     from ..audio import PreparedClip

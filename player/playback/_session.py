@@ -17,6 +17,7 @@ from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from .._threads import in_thread
 from ..errors import JoinError, PlaybackError, ScenarioError, TavusError
 from ..plan import Plan
 from ..scenario import Diagnostic, Pos
@@ -28,7 +29,6 @@ from ._records import StepRecords
 from ._runlog import RunLog
 from ._scheduler import RunOptions, Scheduler
 from ._teardown import Teardown
-from ._threads import in_thread
 from ._thresholds import ThresholdResult, judge, run_metrics
 
 if TYPE_CHECKING:
@@ -182,7 +182,7 @@ class Session:
             keep = outcome == "played" and self.plan.scenario.conversation.end == "keep"
             if await _uncancellable(self._teardown.run(keep=keep)) and outcome == "played":
                 outcome = "interrupted"  # a signal during the way out: it was still finished
-            for t in self.backend.underrun_times(self.outcome.conversation_id):
+            for t in self._teardown.room.underrun_times if self._teardown.room is not None else []:
                 self.log.write("underrun", t=self.log.since_origin(t))
             if outcome == "played":
                 self._judge()

@@ -14,11 +14,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ._threads import in_thread
+from .._threads import in_thread
 
 if TYPE_CHECKING:
     from ..tavus import Settled
     from ..tavus._ledger import ResourceKind
+    from ._backends import RoomReport
     from ._session import Session
 
 __all__ = ["Teardown"]
@@ -30,6 +31,7 @@ class Teardown:
         self._ran = False
         self._unknown: list[str] = []  # kinds whose create stayed unknown
         self._settled: list[Settled] = []  # creates the run never saw, found and ended/deleted
+        self.room: RoomReport | None = None  # the local room's account, taken on the way out
 
     def leftovers(self) -> list[str]:
         """What may still exist and is not cleaned up yet."""
@@ -55,11 +57,12 @@ class Teardown:
         client.stop_creating()  # nothing new is created on the way out, nor retried
         deadline = time.monotonic() + client.settings.resolve_timeout
         cid = out.conversation_id
-        out.underruns = s.backend.underruns(cid)  # before the room closes
-        notes = s.backend.nonstandard(cid)  # what the local replica accepted off the schema
-        out.nonstandard = len(notes)
-        for note in notes:
-            s.log.write("nonstandard", **note)
+        # Before the room closes; off the loop (a room host answers it over its wire).
+        self.room = await in_thread(s.backend.room_report, cid) if s.backend.local else None
+        out.underruns = self.room.underruns if self.room is not None else None
+        out.nonstandard = len(self.room.nonstandard) if self.room is not None else 0
+        for note in self.room.nonstandard if self.room is not None else []:
+            s.log.write("nonstandard", **note)  # what the local replica accepted off the schema
         if cid is not None and not keep:
             out.conversation_ended = await self._attempt(f"ending conversation {cid}", client.end_conversation, cid, deadline)
         if not keep:

@@ -9,6 +9,7 @@ replica through player.simulator.daily, which has daily's signatures.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import threading
@@ -19,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .. import protocol
+from .._threads import in_thread
 from ..errors import EchoPlayerError, JoinError, PlaybackError
 from ._bridge import LoopBridge, bridge_for
 from ._daily_microphone import DailyMicrophone
@@ -215,11 +217,10 @@ class DailyTransport(Transport):
         # release() blocks until daily-core lets go of the call, which a join in progress does
         # only when it gives up: on a daemon thread, waited for briefly, so a Ctrl-C during the
         # join exits at once.
-        released = threading.Thread(target=_release, args=(client,), name="echo-player-daily-release", daemon=True)
-        released.start()
-        deadline = time.monotonic() + _RELEASE_WAIT
-        while released.is_alive() and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
+        # A reused worker, not a thread of its own: Thread.start blocks the loop until the thread
+        # runs, a few ms each when 100 playbacks in one process end together (issue 13).
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.shield(asyncio.ensure_future(in_thread(_release, client))), _RELEASE_WAIT)
 
     # -- callbacks, on the loop ------------------------------------------------------------
     def _put(self, event: RoomEvent) -> None:

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from player._threads import in_thread
 from player.playback import StepRecord, StepRecords, _heap
 from player.playback._events import EventPump
 from player.playback._heap import frozen_heap
-from player.playback._threads import in_thread
 from player.transport.base import RoomEvent
 
 

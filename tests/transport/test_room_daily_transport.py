@@ -192,3 +192,55 @@ def test_with_a_replica_name_only_that_participant_counts_as_the_replica() -> No
 
     with local_room() as (registry, _):
         asyncio.run(main(registry))
+
+
+def test_close_releases_the_call_on_a_reused_worker_and_a_hung_release_holds_it_briefly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13: a Thread.start per close blocked the loop until the thread ran, a few ms each
+    when 100 playbacks ended together. The release goes to an idle worker; a release that
+    hangs (daily-core still holding the call) is left to it after _RELEASE_WAIT."""
+    from player import _threads
+    from player.transport import daily as daily_module
+
+    started: list[str] = []  # threads the loop's thread started (the room's own timer is not one)
+    original_start = threading.Thread.start
+    loop_thread = threading.current_thread()
+
+    def counting_start(self: threading.Thread) -> None:
+        if threading.current_thread() is loop_thread:
+            started.append(self.name)
+        original_start(self)
+
+    async def warm() -> None:
+        await _threads.in_thread(lambda: None)  # one idle worker to reuse
+
+    async def main(registry: Any) -> None:
+        await warm()
+        transport = local_transport(registry)
+        await transport.join(URL)
+        await transport.wait_for_replica(2.0)
+        monkeypatch.setattr(threading.Thread, "start", counting_start)
+        await transport.close()
+        monkeypatch.setattr(threading.Thread, "start", original_start)
+
+    with local_room() as (registry, room):
+        asyncio.run(main(registry))
+        assert room.wait_until(lambda r: r.ended, 2.0)
+    assert started == []  # no echo-player-daily-release thread, no new worker either
+
+    hung = threading.Event()
+    monkeypatch.setattr(daily_module, "_release", lambda client: hung.wait(5))
+    monkeypatch.setattr(daily_module, "_RELEASE_WAIT", 0.1)
+
+    async def hung_close(registry: Any) -> float:
+        transport = local_transport(registry)
+        await transport.join(URL)
+        loop = asyncio.get_running_loop()
+        t = loop.time()
+        await transport.close()
+        return loop.time() - t
+
+    try:
+        with local_room() as (registry, _):
+            assert asyncio.run(hung_close(registry)) < 1.0
+    finally:
+        hung.set()

@@ -1,4 +1,5 @@
-"""Blocking calls (the Tavus REST client, clip decoding) on daemon threads, awaited from the loop.
+"""Blocking calls (the Tavus REST client, clip decoding, daily's release) on daemon threads,
+awaited from the loop. Shared by playback/ and transport/, hence at the package's top.
 
 Not asyncio.to_thread: its executor's threads are joined when asyncio.run returns and again at
 interpreter exit, so a request still on the wire (up to the read timeout) would hold a Ctrl-C'd
@@ -8,8 +9,8 @@ elsewhere (a create's answer lands in the client's `unsettled` list, which the w
 The threads are reused: a call goes to an idle worker if there is one, else to a new thread, so
 a hung call never delays another. Thread.start blocks its caller until the new thread runs, up
 to a few ms on a busy machine: starting one per REST call, 100 playbacks ending one after the
-other held the loop that much for each of their 400 cleanup calls (issue 13). An idle worker
-ends after IDLE_SECONDS.
+other held the loop that much for each of their 400 cleanup calls, and the transport's close
+started one more for daily's release (issue 13). An idle worker ends after IDLE_SECONDS.
 """
 
 from __future__ import annotations
