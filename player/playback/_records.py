@@ -70,7 +70,16 @@ class StepRecords(Sequence[StepRecord]):
         return NotImplemented
 
     def __repr__(self) -> str:
-        return f"StepRecords({list(self)!r})"
+        # Bounded: asyncio.run's exit reprs the main task's result twice (signal.getsignal's enum
+        # lookup builds its ValueError text eagerly), and a list of every record made that 0.2 s
+        # for 100 playbacks' outcomes (issue 13). The count, and the first and last record.
+        rows = self._rows
+        if len(rows) <= _REPR_ROWS:
+            return f"StepRecords({list(self)!r})"
+        return f"StepRecords({len(rows)} steps: [{StepRecord(*rows[0])!r}, ..., {StepRecord(*rows[-1])!r}])"
+
+
+_REPR_ROWS = 4
 
 
 def _row(r: StepRecord) -> tuple[int, str | None, str, float, float]:
