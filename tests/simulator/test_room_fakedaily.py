@@ -158,7 +158,10 @@ def test_write_frames_paces_in_real_time_rounding_up_to_10ms(module_name: str, f
         assert source.write_frames(b"\x00\x00" * samples) == samples
         timings.append(time.monotonic() - began)
     assert timings[0] == pytest.approx(0.1, abs=0.03)
-    assert timings[1] == pytest.approx(0.02, abs=0.015)
+    # Paced by a clock, not per call: a first write that returned late leaves the second one
+    # less to wait (real daily-python returned a 19.6 ms write in 4.7 ms after a late first
+    # one on a loaded machine), so the two together are what holds: 0.1 s + 20 ms.
+    assert timings[0] + timings[1] == pytest.approx(0.12, abs=0.03)
     assert timings[2] < 0.01
     began = time.monotonic()
     for _ in range(10):  # back to back: paced by a clock, no drift
