@@ -43,8 +43,7 @@ class Backend:
         return self.rooms is not None
 
     def room_report(self, conversation_id: str | None) -> RoomReport | None:
-        """What the local replica's room says of a conversation (None on Daily). A blocking
-        call: with the rooms in a room host it asks that process, so call it off the loop."""
+        """What the local replica's room says of a conversation, in one read (None on Daily)."""
         room = self.rooms.find(conversation_id) if self.rooms is not None and conversation_id else None
         if room is None:
             return None

@@ -166,7 +166,7 @@ class RunControl:
         on the loop's clock."""
         self.current, self.current_due = index, due
         self.current_actual = self.scenario_time(now)
-        if self._queues or self._listeners:  # the item is built for someone (a hot path at scale)
+        if self.listening:  # the item is built for someone (a hot path at scale)
             assert self.plan is not None
             self._emit({"kind": "step", **step_info(self.plan.steps[index]), "due": due, "actual": actual})
 
@@ -222,11 +222,11 @@ class RunControl:
         return bool(self._queues or self._listeners)
 
     def message(self, fields: dict[str, Any]) -> None:
-        if self._queues or self._listeners:
+        if self.listening:
             self._emit({"kind": "message", **fields})
 
     def event(self, event: "RoomEvent", fields: dict[str, Any]) -> None:
-        if self._queues or self._listeners:
+        if self.listening:
             self._emit({"kind": "event", **fields})
 
     def notice(self, t: float, text: str) -> None:

@@ -8,6 +8,8 @@ from typing import overload
 
 __all__ = ["StepRecord", "StepRecords"]
 
+_REPR_ROWS = 4  # a repr lists the records in full up to this many
+
 
 @dataclass(frozen=True, slots=True)
 class StepRecord:
@@ -77,9 +79,6 @@ class StepRecords(Sequence[StepRecord]):
         if len(rows) <= _REPR_ROWS:
             return f"StepRecords({list(self)!r})"
         return f"StepRecords({len(rows)} steps: [{StepRecord(*rows[0])!r}, ..., {StepRecord(*rows[-1])!r}])"
-
-
-_REPR_ROWS = 4
 
 
 def _row(r: StepRecord) -> tuple[int, str | None, str, float, float]:

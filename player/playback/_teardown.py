@@ -57,12 +57,11 @@ class Teardown:
         client.stop_creating()  # nothing new is created on the way out, nor retried
         deadline = time.monotonic() + client.settings.resolve_timeout
         cid = out.conversation_id
-        # Before the room closes; off the loop (a room host answers it over its wire).
-        self.room = await in_thread(s.backend.room_report, cid) if s.backend.local else None
-        out.underruns = self.room.underruns if self.room is not None else None
-        out.nonstandard = len(self.room.nonstandard) if self.room is not None else 0
-        for note in self.room.nonstandard if self.room is not None else []:
-            s.log.write("nonstandard", **note)  # what the local replica accepted off the schema
+        room = self.room = s.backend.room_report(cid)  # before the room closes
+        if room is not None:
+            out.underruns, out.nonstandard = room.underruns, len(room.nonstandard)
+            for note in room.nonstandard:  # what the local replica accepted off the schema
+                s.log.write("nonstandard", **note)
         if cid is not None and not keep:
             out.conversation_ended = await self._attempt(f"ending conversation {cid}", client.end_conversation, cid, deadline)
         if not keep:

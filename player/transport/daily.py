@@ -31,7 +31,7 @@ __all__ = ["DailyTransport", "init_daily", "summarize_daily_error"]
 _ERROR_HEADS = (("Failed to parse url", "not a valid room URL"), ("RoomLookup", "room lookup failed"))
 _initialized: "weakref.WeakSet[Any]" = weakref.WeakSet()
 _UNJOINED_LEAVE = 0.2  # seconds to wait for a leave while the join has not completed
-_RELEASE_WAIT = 0.5  # seconds to wait for release() before leaving it to its daemon thread
+_RELEASE_WAIT = 0.5  # seconds to wait for release() before leaving it to its daemon worker
 _init_lock = threading.Lock()
 
 
@@ -215,12 +215,11 @@ class DailyTransport(Transport):
         except Exception:
             pass  # leaving is best effort; release below frees the call either way
         # release() blocks until daily-core lets go of the call, which a join in progress does
-        # only when it gives up: on a daemon thread, waited for briefly, so a Ctrl-C during the
-        # join exits at once.
-        # A reused worker, not a thread of its own: Thread.start blocks the loop until the thread
-        # runs, a few ms each when 100 playbacks in one process end together (issue 13).
+        # only when it gives up: on a daemon worker (reused: a Thread.start per close blocked the
+        # loop a few ms each when 100 playbacks ended together, issue 13), waited for briefly, so
+        # a Ctrl-C during the join exits at once.
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(asyncio.shield(asyncio.ensure_future(in_thread(_release, client))), _RELEASE_WAIT)
+            await asyncio.wait_for(asyncio.shield(in_thread(_release, client)), _RELEASE_WAIT)
 
     # -- callbacks, on the loop ------------------------------------------------------------
     def _put(self, event: RoomEvent) -> None:
