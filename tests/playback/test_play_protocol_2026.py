@@ -11,6 +11,7 @@ import pytest
 from play_support import play, write_scenario, write_tone
 from player import protocol
 from player.plan._validate import validate_file
+from timing_support import assert_on_time
 
 
 def test_the_run_log_records_every_field_of_each_event(tmp_path: Path) -> None:
@@ -63,7 +64,7 @@ def test_wait_for_replica_said_moves_on_when_the_words_are_spoken(tmp_path: Path
     run = play(write_scenario(tmp_path, body), tmp_path)
     assert run.error is None, run.error
     # 600 wpm: "six", the sixth word, streams 0.5 s after the first (plus 50 ms of TTS latency)
-    assert _step(run, 2)["due"] - _step(run, 0)["actual"] == pytest.approx(0.55, abs=0.15)
+    assert_on_time(_step(run, 2)["due"] - _step(run, 0)["actual"], 0.55, early=0.05, late=0.25, what="wait")  # all eight words: 0.85
     planned = run.plan.steps[1]
     assert planned.hold == pytest.approx(0.5)  # the plan estimates the same
 
@@ -81,7 +82,7 @@ def test_wait_for_utterance_with_text_matches_the_whole_line_as_it_starts(tmp_pa
         """
     run = play(write_scenario(tmp_path, body), tmp_path)
     assert run.error is None, run.error
-    assert _step(run, 2)["due"] - _step(run, 0)["actual"] == pytest.approx(0.05, abs=0.12)
+    assert_on_time(_step(run, 2)["due"] - _step(run, 0)["actual"], 0.05, early=0.07, what="wait")
 
 
 def test_wait_for_replica_silent_waits_for_that_much_silence(tmp_path: Path) -> None:
@@ -97,7 +98,7 @@ def test_wait_for_replica_silent_waits_for_that_much_silence(tmp_path: Path) -> 
     run = play(write_scenario(tmp_path, body), tmp_path)
     assert run.error is None, run.error
     # 50 ms TTS latency + 0.3 s of speech + 0.5 s of silence
-    assert _step(run, 2)["due"] - _step(run, 0)["actual"] == pytest.approx(0.85, abs=0.15)
+    assert_on_time(_step(run, 2)["due"] - _step(run, 0)["actual"], 0.85, early=0.05, what="wait")
     assert run.plan.steps[1].hold == pytest.approx(0.8)
 
 

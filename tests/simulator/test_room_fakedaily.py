@@ -15,6 +15,7 @@ from player.simulator.daily._client import CHANNEL_NOT_OPEN, EventHandler, FakeD
 from player.simulator.replica._rooms import RoomRegistry
 from player.transport import init_daily
 from room_support import silence
+from timing_support import assert_on_time
 
 init_daily(daily)  # once per process: a second Daily.init aborts the real module
 
@@ -157,16 +158,16 @@ def test_write_frames_paces_in_real_time_rounding_up_to_10ms(module_name: str, f
         began = time.monotonic()
         assert source.write_frames(b"\x00\x00" * samples) == samples
         timings.append(time.monotonic() - began)
-    assert timings[0] == pytest.approx(0.1, abs=0.03)
+    assert_on_time(timings[0], 0.1, early=0.03, what="first write")
     # Paced by a clock, not per call: a first write that returned late leaves the second one
     # less to wait (real daily-python returned a 19.6 ms write in 4.7 ms after a late first
     # one on a loaded machine), so the two together are what holds: 0.1 s + 20 ms.
-    assert timings[0] + timings[1] == pytest.approx(0.12, abs=0.03)
+    assert_on_time(timings[0] + timings[1], 0.12, early=0.03, what="two writes")
     assert timings[2] < 0.01
     began = time.monotonic()
     for _ in range(10):  # back to back: paced by a clock, no drift
         source.write_frames(silence(0.01))
-    assert time.monotonic() - began == pytest.approx(0.1, abs=0.03)
+    assert_on_time(time.monotonic() - began, 0.1, early=0.03, what="ten 10 ms writes")
     with pytest.raises(ValueError, match="16-bit"):
         source.write_frames(b"\x00" * 3)
 
@@ -180,5 +181,5 @@ def test_write_frames_with_a_completion_returns_at_once(module_name: str, fake: 
     assert source.write_frames(silence(0.2, rate=16000), completion=completion) == 3200
     assert time.monotonic() - began < 0.05
     assert done.wait(2.0)
-    assert time.monotonic() - began == pytest.approx(0.2, abs=0.06)
+    assert_on_time(time.monotonic() - began, 0.2, early=0.06, what="completion")
     assert got[0][1] == 3200 and got[0][0] != threading.current_thread().name

@@ -13,6 +13,7 @@ from player.simulator.replica._room import RoomSettings
 from player.simulator.replica._rooms import LOCAL_URL_PREFIX, RoomRegistry
 from player.transport.base import REPLICA_JOINED, REPLICA_LEFT
 from room_support import ECHO_PERSONA, FAST, MIC_PERSONA, collect_until, local_room, next_event, silence, tone
+from timing_support import assert_on_time
 
 CID = "c-test"
 
@@ -24,7 +25,7 @@ def test_the_replica_joins_after_join_delay_as_the_persona_and_leaves_when_the_c
         await transport.join(LOCAL_URL_PREFIX + CID)
         event = await transport.wait_for_replica(3.0)
         assert event.event_type == REPLICA_JOINED
-        assert event.t - joined_at == pytest.approx(0.3, abs=0.15)
+        assert_on_time(event.t - joined_at, 0.3, early=0.05, what="join to joined")
         assert event.participant is not None
         assert event.participant["info"]["userName"] == "Test Presenter"
         assert event.participant["info"]["isLocal"] is False
@@ -126,10 +127,11 @@ def test_microphone_echo_speaks_while_the_track_carries_voice() -> None:
     settings = RoomSettings(join_delay=0.05, mic_silence=0.3)
     with local_room(settings, persona=MIC_PERSONA) as (registry, room):
         wrote, _, (started, stopped, duration) = asyncio.run(main(registry))
-        assert wrote == pytest.approx(0.7, abs=0.15)
-        assert started == pytest.approx(0.2, abs=0.1)
-        assert stopped == pytest.approx(0.2 + 0.4 + 0.3, abs=0.15)  # after 0.3 s of silence
-        assert duration == pytest.approx(0.4, abs=0.1)  # late writes under load leave gaps
+        assert_on_time(wrote, 0.7, early=0.02, what="paced write")
+        assert_on_time(started, 0.2, early=0.05, what="voice to started_speaking")
+        # after 0.3 s of silence; a late write under load leaves a gap, which shifts the stop
+        assert_on_time(stopped - started, 0.4 + 0.3, early=0.1, what="started to stopped")
+        assert_on_time(duration, 0.4, early=0.1, what="duration")
         assert room.microphone_seconds == pytest.approx(0.7)
         assert [u.modality for u in room.utterances] == ["microphone"]
 

@@ -17,6 +17,7 @@ from player.errors import JoinError
 from player.transport import DailyTransport, init_daily
 from player.transport.base import ROOM_ERROR
 from room_support import silence
+from timing_support import assert_on_time
 
 init_daily(daily)
 
@@ -73,5 +74,5 @@ def test_microphone_writes_are_paced_by_the_real_custom_audio_source() -> None:
 
     paced, after_cancel, rate = asyncio.run(main())
     assert rate == 24000
-    assert paced == pytest.approx(0.5, abs=0.1)
+    assert_on_time(paced, 0.5, early=0.1, what="paced write")
     assert after_cancel < 0.3
