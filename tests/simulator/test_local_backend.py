@@ -3,6 +3,8 @@ Real sockets to the fake Tavus API."""
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from player.simulator import local_backend
@@ -59,3 +61,13 @@ def test_the_replicas_of_many_rooms_share_one_thread() -> None:
         registry.close_all()
     new[0].join(2)  # it ends once its last replica has stopped
     assert not new[0].is_alive()
+
+
+def test_the_fake_api_starts_without_asking_reverse_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    # http.server's server_bind calls socket.getfqdn: seconds where the resolver is unreachable.
+    def no_dns(name: str = "") -> str:
+        raise AssertionError(f"reverse DNS asked for {name!r}")
+
+    monkeypatch.setattr(socket, "getfqdn", no_dns)
+    with local_backend() as backend:
+        assert backend.client.get_replica(REPLICA).usable

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import socketserver
 import threading
 from collections.abc import Iterable, Mapping
 from http.server import ThreadingHTTPServer
@@ -81,6 +82,14 @@ class _Server(ThreadingHTTPServer):
     # backend, issue 13) had connections reset before the server accepted them. Real API
     # servers queue far more; so does this one.
     request_queue_size = 128
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind asks reverse DNS for the host's name (socket.getfqdn), which
+        # nothing here uses: 3 ms of every `play --local` start, and seconds where the
+        # resolver is slow or unreachable. The address is its name.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
 
 
 class FakeTavus:
