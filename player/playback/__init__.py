@@ -18,7 +18,7 @@ from __future__ import annotations
 from ..errors import ControlRefused
 from ._api import aplay, play
 from ._backends import Backend, LocalRooms, local_backend, open_backend, tavus_backend
-from ._clock import SPIN, sleep_until
+from ._clock import sleep_until
 from ._controller import Controller
 from ._events import EventPump, on_event_logger
 from ._records import StepRecord, StepRecords
@@ -58,5 +58,4 @@ __all__ = [
     "judge",
     "run_metrics",
     "sleep_until",
-    "SPIN",
 ]

@@ -48,7 +48,7 @@ class Backend:
         if room is None:
             return None
         notes = [{"event_type": n.event_type, "field": n.field, "value": n.value, "message": n.message} for _, n in room.notes]
-        return RoomReport(underruns=room.underruns, underrun_times=list(getattr(room, "underrun_times", [])), nonstandard=notes)
+        return RoomReport(underruns=room.underruns, underrun_times=list(room.underrun_times), nonstandard=notes)
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,8 @@ import threading
 import time
 import weakref
 
-__all__ = ["sleep_until", "SPIN"]
+__all__ = ["sleep_until"]
 
-SPIN = 0.0  # kept for compatibility: nothing spins any more (see the module docstring)
 _NEAR = 0.00002  # closer than this to the deadline: not worth a hand-off, yield instead
 # The thread wakes the loop this much early, and the task yields (sleep(0)) for the rest: a
 # thread-to-loop hand-off takes ~0.1-0.4 ms on a busy VM, which would otherwise all be lateness.
