@@ -11,6 +11,7 @@ import pytest
 from play_support import play, write_scenario, write_tone
 from player import protocol
 from player.errors import ProtocolViolation, WaitTimeout
+from timing_support import assert_on_time
 
 TOL = 0.25  # seconds of slack for anything that crosses threads on a busy machine
 
@@ -106,7 +107,8 @@ def test_interrupt_stops_the_audio_in_flight(tmp_path: Path) -> None:
     assert after == []  # not one chunk of the clip after the interrupt
     assert 15 <= cut <= 45  # about lead + 1 s worth of 50 ms chunks went out before it
     clip = run.room.utterances[0]
-    assert clip.interrupted and clip.spoken_seconds == pytest.approx(1.0, abs=TOL)
+    assert clip.interrupted
+    assert_on_time(clip.spoken_seconds, 1.0, early=TOL, what="clip spoken before the interrupt")
     assert run.room.events(protocol.REPLICA_INTERRUPTED)
     assert run.room.utterances[1].text == "after"
 
@@ -225,7 +227,10 @@ def test_microphone_input_streams_through_the_room_microphone(tmp_path: Path) ->
     assert run.error is None, run.error
     assert echo_messages(run.room) == []  # no app messages: audio went through the track
     mic = [u for u in run.room.utterances if u.modality == "microphone"]
-    assert mic and sum(u.spoken_seconds for u in mic) == pytest.approx(1.0, abs=TOL)
+    # the room times the voice as it hears it: a write late under load leaves a gap inside it
+    assert mic
+    assert_on_time(sum(u.spoken_seconds for u in mic), 1.0, early=TOL, what="microphone voice")
+    assert run.room.microphone_seconds == pytest.approx(1.0)  # every sample, gap or not
     persona_layers = run.room.persona.get("layers", {})
     assert persona_layers["transport"]["input_settings"]["microphone"]["isEnabled"] is True
 
